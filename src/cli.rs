@@ -1,0 +1,325 @@
+//! The command line: parse, load, run, export. Every error the user can
+//! cause ends with a message naming the file and exit code 2.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::{self, RunOptions};
+use crate::error::InputError;
+use crate::export::{self, text, OutputDir};
+use crate::format::{slug, thousands};
+use crate::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
+use crate::summary::Summary;
+
+/// Monte Carlo payback for an enterprise AI initiative: stage gates,
+/// adoption, costs and benefits, simulated thousands of times.
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatecast",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "With no command, gatecast runs: `gatecast` alone simulates the built-in example \
+                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and write its results (the default command)
+    Run(RunArgs),
+    /// Check a scenario file and list every uncertain input with its P10/P50/P90
+    Validate {
+        /// The scenario file (TOML)
+        scenario: PathBuf,
+    },
+    /// Write a commented starter scenario that validates and runs
+    Init {
+        /// Where to write it
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+        /// Replace the file if it exists
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+struct RunArgs {
+    /// The scenario file (TOML); without one, the built-in example (scenarios/example.toml)
+    scenario: Option<PathBuf>,
+    /// Iterations to simulate [default: the scenario's `iterations`, else 10000]
+    #[arg(short = 'n', long, value_name = "N")]
+    iterations: Option<u64>,
+    /// Random seed [default: the scenario's `seed`, else 0]
+    #[arg(short, long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads [default: every core]; results are identical for any number
+    #[arg(short = 'j', long, value_name = "T")]
+    threads: Option<usize>,
+    /// Folder for the results [default: output/<scenario file name>]
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print nothing but errors: no progress bar, no summary
+    #[arg(short, long)]
+    quiet: bool,
+    /// Do not write iterations.csv (one row per iteration), for very large runs
+    #[arg(long)]
+    no_iterations_csv: bool,
+}
+
+/// Runs the command line and turns errors into exit code 2.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => run(cli.run),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Validate { scenario }) => validate(&scenario),
+        Some(Command::Init { file, force }) => init(&file, force),
+    }
+}
+
+/// Loads the named scenario, or the built-in example; returns it with the
+/// name to show for its file and the folder name for its results.
+fn load(path: Option<&Path>) -> Result<(Scenario, String, String), InputError> {
+    match path {
+        None => {
+            let sc = Scenario::from_toml(EXAMPLE_TOML, EXAMPLE_NAME)?;
+            Ok((sc, format!("{EXAMPLE_NAME} (built in)"), "example".into()))
+        }
+        Some(p) => {
+            let sc = Scenario::from_file(p)?;
+            let stem = p
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
+            Ok((sc, p.display().to_string(), slug(&stem)))
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let (sc, file, folder) = load(args.scenario.as_deref())?;
+    let iterations = args.iterations.unwrap_or(sc.iterations);
+    if iterations == 0 || iterations > MAX_ITERATIONS {
+        return Err(InputError::plain(
+            "--iterations",
+            format!(
+                "iterations must be from 1 to {}, got {iterations}",
+                thousands(MAX_ITERATIONS as f64)
+            ),
+        )
+        .into());
+    }
+    if args.threads == Some(0) {
+        return Err(InputError::plain("--threads", "threads must be at least 1, got 0").into());
+    }
+    let opts = RunOptions {
+        iterations,
+        seed: args.seed.unwrap_or(sc.seed),
+        threads: args.threads,
+    };
+    let target = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("output").join(folder));
+    let dir = OutputDir::create(&target)?;
+    let shown = target.display().to_string();
+    let context = || format!("cannot write the output folder '{shown}'");
+
+    let mut rows = if args.no_iterations_csv {
+        None
+    } else {
+        let mut f = dir.file("iterations.csv").with_context(context)?;
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header
+            .write_record(engine::csv_header(&sc))
+            .with_context(context)?;
+        f.write_all(&header.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+            .with_context(context)?;
+        Some(f)
+    };
+
+    let bar = Progress::new(iterations, !args.quiet && std::io::stderr().is_terminal());
+    let result = engine::run(
+        &sc,
+        &opts,
+        rows.as_mut().map(|f| f as &mut (dyn Write + Send)),
+        &|n| bar.inc(n),
+    )
+    .with_context(context)?;
+    if let Some(mut f) = rows {
+        f.flush().with_context(context)?;
+    }
+    bar.finish();
+    let summary = Summary::new(&sc, &file, &result);
+    export::write_reports(&dir, &summary).with_context(context)?;
+    let written = dir.commit().with_context(context)?;
+    if !args.quiet {
+        let shown = written.display().to_string();
+        let mut text = text::terminal(&summary, Some(&shown));
+        if args.no_iterations_csv {
+            text = text.replace(", iterations.csv)", ")");
+        }
+        print!("{text}");
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr that shows itself only once a run has taken
+/// more than a second, and never when stderr is not a terminal.
+struct Progress {
+    bar: ProgressBar,
+    enabled: bool,
+    shown: AtomicBool,
+    start: Instant,
+}
+
+impl Progress {
+    fn new(total: u64, enabled: bool) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} iterations, {eta} left")
+                .expect("a valid template"),
+        );
+        Progress {
+            bar,
+            enabled,
+            shown: AtomicBool::new(false),
+            start: Instant::now(),
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        self.bar.inc(n);
+        if self.enabled
+            && self.start.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Four significant figures, with thousands separators for large values.
+fn sig(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        thousands(v)
+    } else if v == 0.0 {
+        "0".into()
+    } else {
+        let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+        let s = format!("{v:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+}
+
+fn validate(path: &Path) -> Result<()> {
+    let (sc, file, _) = load(Some(path))?;
+    let uncertain = sc.uncertain_inputs();
+    println!(
+        "{file}: valid. \"{}\": {} stages, {} benefit stream{}, {}-month horizon, money in {}.",
+        sc.name,
+        sc.stages.len(),
+        sc.benefits.len(),
+        if sc.benefits.len() == 1 { "" } else { "s" },
+        sc.horizon_months,
+        sc.currency
+    );
+    if uncertain.is_empty() {
+        println!("No uncertain inputs: every run of this scenario gives the same result.");
+        return Ok(());
+    }
+    println!(
+        "\n{} uncertain inputs (P10 / P50 / P90 of each as drawn):\n",
+        uncertain.len()
+    );
+    let w = uncertain
+        .iter()
+        .map(|&i| sc.inputs[i].path.len())
+        .max()
+        .unwrap_or(10)
+        .max(5);
+    println!(
+        "  {:<w$}  {:>10}  {:>10}  {:>10}  {:<18}  distribution",
+        "input", "P10", "P50", "P90", "unit"
+    );
+    for &i in &uncertain {
+        let input = &sc.inputs[i];
+        let d = &input.dist;
+        println!(
+            "  {:<w$}  {:>10}  {:>10}  {:>10}  {:<18}  {}",
+            input.path,
+            sig(d.quantile(0.1)),
+            sig(d.quantile(0.5)),
+            sig(d.quantile(0.9)),
+            input.unit.label(&sc.currency),
+            d.describe()
+        );
+    }
+    Ok(())
+}
+
+fn init(file: &Path, force: bool) -> Result<()> {
+    let shown = file.display().to_string();
+    if file.exists() && !force {
+        return Err(InputError::plain(
+            &shown,
+            "the file exists already: choose another name, or add --force to replace it",
+        )
+        .into());
+    }
+    std::fs::write(file, EXAMPLE_TOML).map_err(|e| {
+        InputError::plain(&shown, format!("cannot write the starter scenario: {e}"))
+    })?;
+    println!("Wrote {shown}: a commented starter scenario (the built-in example).");
+    println!("Next: edit it, then `gatecast validate {shown}` and `gatecast run {shown}`.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sig_keeps_four_significant_figures() {
+        assert_eq!(sig(0.751234), "0.7512");
+        assert_eq!(sig(12.3456), "12.35");
+        assert_eq!(sig(30124.4), "30,124");
+        assert_eq!(sig(1.0), "1");
+    }
+}

@@ -1,0 +1,751 @@
+//! The distributions of MODEL.md section 2, with optional truncation.
+//!
+//! A [`Dist`] is validated once, when the scenario is read, and then sampled
+//! without checks. Truncation (`min`, `max`) means the distribution
+//! conditioned on that range, never clamping: its CDF is
+//! `(F(x) - F(a)) / (F(b) - F(a))` on `[a, b]`.
+
+use rand::{Rng, RngExt};
+use rand_distr::Distribution as _;
+use statrs::distribution::{Beta as BetaCdf, ContinuousCDF, Normal as NormalCdf};
+
+/// z such that Phi(z) = 0.9: turns a lognormal's P10/P90 into (mu, sigma).
+pub const Z90: f64 = 1.281_551_565_544_600_4;
+
+/// The shape of a distribution as written in the scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// `12.5` or `{ fixed = 12.5 }`
+    Fixed(f64),
+    /// `{ uniform = [lo, hi] }`
+    Uniform { lo: f64, hi: f64 },
+    /// `{ triangular = [min, mode, max] }`
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// `{ pert = [min, mode, max], lambda = 4 }`: Beta-PERT on [min, max].
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+        lambda: f64,
+    },
+    /// `{ normal = { mean, sd } }`
+    Normal { mean: f64, sd: f64 },
+    /// `{ lognormal = { p10, p90 } }`
+    LogNormal { p10: f64, p90: f64 },
+    /// `{ beta = { a, b } }` on [0, 1]
+    Beta { a: f64, b: f64 },
+    /// `{ discrete = { values, weights } }`
+    Discrete { values: Vec<f64>, weights: Vec<f64> },
+}
+
+/// How a validated distribution is drawn: precomputed parameters.
+#[derive(Debug, Clone)]
+enum Sampler {
+    Fixed(f64),
+    /// lo + u * width
+    Uniform {
+        lo: f64,
+        width: f64,
+    },
+    /// Inverse CDF on [from, to] of the untruncated CDF (triangular,
+    /// normal, lognormal, truncated beta).
+    InverseCdf {
+        from: f64,
+        to: f64,
+    },
+    /// `lo + scale * Beta(a, b)`, rejecting draws outside [min, max].
+    Beta {
+        beta: rand_distr::Beta<f64>,
+        lo: f64,
+        scale: f64,
+        min: f64,
+        max: f64,
+    },
+    Normal {
+        normal: rand_distr::Normal<f64>,
+    },
+    LogNormal {
+        lognormal: rand_distr::LogNormal<f64>,
+    },
+    /// Cumulative weights (normalised to end at 1) over the kept values, sorted.
+    Discrete {
+        values: Vec<f64>,
+        cumulative: Vec<f64>,
+    },
+}
+
+/// A validated distribution, possibly truncated to `[min, max]`.
+#[derive(Debug, Clone)]
+pub struct Dist {
+    shape: Shape,
+    min: Option<f64>,
+    max: Option<f64>,
+    sampler: Sampler,
+}
+
+fn check_finite(name: &str, x: f64) -> Result<(), String> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(format!("{name} must be a finite number, got {x}"))
+    }
+}
+
+impl Shape {
+    /// Checks the shape's own parameters.
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Shape::Fixed(v) => check_finite("the value", *v),
+            Shape::Uniform { lo, hi } => {
+                check_finite("uniform lo", *lo)?;
+                check_finite("uniform hi", *hi)?;
+                if lo > hi {
+                    return Err(format!(
+                        "uniform = [lo, hi] needs lo <= hi, got lo = {lo} > hi = {hi}"
+                    ));
+                }
+                Ok(())
+            }
+            Shape::Triangular { min, mode, max } | Shape::Pert { min, mode, max, .. } => {
+                let kind = if matches!(self, Shape::Pert { .. }) {
+                    "pert"
+                } else {
+                    "triangular"
+                };
+                check_finite(&format!("{kind} min"), *min)?;
+                check_finite(&format!("{kind} mode"), *mode)?;
+                check_finite(&format!("{kind} max"), *max)?;
+                if min > mode || mode > max {
+                    return Err(format!(
+                        "{kind} = [min, mode, max] needs min <= mode <= max, got [{min}, {mode}, {max}]"
+                    ));
+                }
+                if let Shape::Pert { lambda, .. } = self {
+                    check_finite("pert lambda", *lambda)?;
+                    if *lambda <= 0.0 {
+                        return Err(format!("pert lambda must be > 0, got {lambda}"));
+                    }
+                }
+                Ok(())
+            }
+            Shape::Normal { mean, sd } => {
+                check_finite("normal mean", *mean)?;
+                check_finite("normal sd", *sd)?;
+                if *sd < 0.0 {
+                    return Err(format!("normal sd must be >= 0, got {sd}"));
+                }
+                Ok(())
+            }
+            Shape::LogNormal { p10, p90 } => {
+                check_finite("lognormal p10", *p10)?;
+                check_finite("lognormal p90", *p90)?;
+                if *p10 <= 0.0 || *p90 <= 0.0 {
+                    return Err(format!(
+                        "lognormal p10 and p90 must both be > 0, got p10 = {p10}, p90 = {p90}"
+                    ));
+                }
+                if p10 >= p90 {
+                    return Err(format!(
+                        "lognormal needs p10 < p90, got p10 = {p10}, p90 = {p90}"
+                    ));
+                }
+                Ok(())
+            }
+            Shape::Beta { a, b } => {
+                check_finite("beta a", *a)?;
+                check_finite("beta b", *b)?;
+                if *a <= 0.0 || *b <= 0.0 {
+                    return Err(format!("beta needs a > 0 and b > 0, got a = {a}, b = {b}"));
+                }
+                Ok(())
+            }
+            Shape::Discrete { values, weights } => {
+                if values.is_empty() {
+                    return Err("discrete needs at least one value".into());
+                }
+                if values.len() != weights.len() {
+                    return Err(format!(
+                        "discrete needs as many weights as values, got {} values and {} weights",
+                        values.len(),
+                        weights.len()
+                    ));
+                }
+                for v in values {
+                    check_finite("every discrete value", *v)?;
+                }
+                for w in weights {
+                    check_finite("every discrete weight", *w)?;
+                    if *w < 0.0 {
+                        return Err(format!("discrete weights must be >= 0, got {w}"));
+                    }
+                }
+                if weights.iter().sum::<f64>() <= 0.0 {
+                    return Err("discrete weights must not all be 0".into());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Beta parameters and affine map (alpha, beta, lo, scale) for PERT and beta.
+    fn beta_params(&self) -> Option<(f64, f64, f64, f64)> {
+        match *self {
+            Shape::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } if max > min => {
+                let r = max - min;
+                Some((
+                    1.0 + lambda * (mode - min) / r,
+                    1.0 + lambda * (max - mode) / r,
+                    min,
+                    r,
+                ))
+            }
+            Shape::Beta { a, b } => Some((a, b, 0.0, 1.0)),
+            _ => None,
+        }
+    }
+
+    /// Normal parameters (mu, sigma) of the normal or of log X for a lognormal.
+    fn normal_params(&self) -> Option<(f64, f64)> {
+        match *self {
+            Shape::Normal { mean, sd } => Some((mean, sd)),
+            Shape::LogNormal { p10, p90 } => Some((
+                (p10.ln() + p90.ln()) / 2.0,
+                (p90.ln() - p10.ln()) / (2.0 * Z90),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Smallest and largest values the untruncated distribution can take.
+    fn support(&self) -> (f64, f64) {
+        match self {
+            Shape::Fixed(v) => (*v, *v),
+            Shape::Uniform { lo, hi } => (*lo, *hi),
+            Shape::Triangular { min, max, .. } | Shape::Pert { min, max, .. } => (*min, *max),
+            Shape::Normal { sd, mean } if *sd == 0.0 => (*mean, *mean),
+            Shape::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+            Shape::LogNormal { .. } => (0.0, f64::INFINITY),
+            Shape::Beta { .. } => (0.0, 1.0),
+            Shape::Discrete { values, weights } => values
+                .iter()
+                .zip(weights)
+                .filter(|(_, w)| **w > 0.0)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (v, _)| {
+                    (lo.min(*v), hi.max(*v))
+                }),
+        }
+    }
+
+    /// The untruncated CDF, `P(X <= x)`.
+    pub fn cdf(&self, x: f64) -> f64 {
+        match self {
+            Shape::Fixed(v) => f64::from(x >= *v),
+            Shape::Uniform { lo, hi } => {
+                if x < *lo {
+                    0.0
+                } else if x >= *hi {
+                    1.0
+                } else {
+                    (x - lo) / (hi - lo)
+                }
+            }
+            Shape::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                if x < a {
+                    0.0
+                } else if x >= b {
+                    1.0
+                } else if x <= c {
+                    (x - a) * (x - a) / ((b - a) * (c - a))
+                } else {
+                    1.0 - (b - x) * (b - x) / ((b - a) * (b - c))
+                }
+            }
+            Shape::Pert { min, .. } if self.beta_params().is_none() => f64::from(x >= *min),
+            Shape::Pert { .. } | Shape::Beta { .. } => {
+                let (a, b, lo, scale) = self.beta_params().expect("beta-shaped");
+                let y = (x - lo) / scale;
+                if y <= 0.0 {
+                    0.0
+                } else if y >= 1.0 {
+                    1.0
+                } else {
+                    BetaCdf::new(a, b).map(|d| d.cdf(y)).unwrap_or(f64::NAN)
+                }
+            }
+            Shape::Normal { mean, sd } if *sd == 0.0 => f64::from(x >= *mean),
+            Shape::Normal { .. } => {
+                let (mu, sigma) = self.normal_params().expect("normal");
+                NormalCdf::new(mu, sigma)
+                    .map(|d| d.cdf(x))
+                    .unwrap_or(f64::NAN)
+            }
+            Shape::LogNormal { .. } => {
+                if x <= 0.0 {
+                    return 0.0;
+                }
+                let (mu, sigma) = self.normal_params().expect("lognormal");
+                NormalCdf::new(mu, sigma)
+                    .map(|d| d.cdf(x.ln()))
+                    .unwrap_or(f64::NAN)
+            }
+            Shape::Discrete { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                values
+                    .iter()
+                    .zip(weights)
+                    .filter(|(v, _)| **v <= x)
+                    .map(|(_, w)| w)
+                    .sum::<f64>()
+                    / total
+            }
+        }
+    }
+
+    /// The untruncated quantile function: the smallest x with `cdf(x) >= u`.
+    pub fn quantile(&self, u: f64) -> f64 {
+        let u = u.clamp(0.0, 1.0);
+        match self {
+            Shape::Fixed(v) => *v,
+            Shape::Uniform { lo, hi } => lo + u * (hi - lo),
+            Shape::Triangular { min, mode, max } => {
+                let (a, c, b) = (*min, *mode, *max);
+                if b == a {
+                    return a;
+                }
+                let fc = (c - a) / (b - a);
+                if u < fc {
+                    a + (u * (b - a) * (c - a)).sqrt()
+                } else {
+                    b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
+                }
+            }
+            Shape::Pert { min, .. } if self.beta_params().is_none() => *min,
+            Shape::Pert { .. } | Shape::Beta { .. } => {
+                let (_, _, lo, scale) = self.beta_params().expect("beta-shaped");
+                bisect(|x| self.cdf(x), u, lo, lo + scale)
+            }
+            Shape::Normal { mean, sd } if *sd == 0.0 => *mean,
+            Shape::Normal { .. } | Shape::LogNormal { .. } => {
+                let (mu, sigma) = self.normal_params().expect("normal");
+                let z = if u <= 0.0 {
+                    f64::NEG_INFINITY
+                } else if u >= 1.0 {
+                    f64::INFINITY
+                } else {
+                    NormalCdf::new(mu, sigma)
+                        .map(|d| d.inverse_cdf(u))
+                        .unwrap_or(f64::NAN)
+                };
+                if matches!(self, Shape::LogNormal { .. }) {
+                    z.exp()
+                } else {
+                    z
+                }
+            }
+            Shape::Discrete { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                let mut order: Vec<usize> = (0..values.len()).collect();
+                order.sort_by(|&i, &j| values[i].total_cmp(&values[j]));
+                let mut acc = 0.0;
+                let mut last = values[order[0]];
+                for i in order {
+                    if weights[i] <= 0.0 {
+                        continue;
+                    }
+                    acc += weights[i] / total;
+                    last = values[i];
+                    if acc >= u {
+                        return values[i];
+                    }
+                }
+                last
+            }
+        }
+    }
+}
+
+/// Smallest x in [lo, hi] with `f(x) >= u`, for a non-decreasing `f`.
+fn bisect(f: impl Fn(f64) -> f64, u: f64, mut lo: f64, mut hi: f64) -> f64 {
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if f(mid) >= u {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+impl Dist {
+    /// A fixed value.
+    pub fn fixed(v: f64) -> Dist {
+        Dist::new(Shape::Fixed(v), None, None).expect("a finite fixed value")
+    }
+
+    /// Validates the shape and the truncation and precomputes the sampler.
+    pub fn new(shape: Shape, min: Option<f64>, max: Option<f64>) -> Result<Dist, String> {
+        shape.validate()?;
+        if let Some(a) = min {
+            check_finite("min", a)?;
+        }
+        if let Some(b) = max {
+            check_finite("max", b)?;
+        }
+        if let (Some(a), Some(b)) = (min, max) {
+            if a > b {
+                return Err(format!(
+                    "truncation needs min <= max, got min = {a} > max = {b}"
+                ));
+            }
+        }
+        let (lo, hi) = shape.support();
+        let a = min.map_or(lo, |a| a.max(lo));
+        let b = max.map_or(hi, |b| b.min(hi));
+        let truncated = min.is_some_and(|m| m > lo) || max.is_some_and(|m| m < hi);
+        let no_mass = || {
+            format!(
+                "the range min = {}, max = {} leaves no probability: the distribution takes values in [{lo}, {hi}]",
+                min.map_or("none".to_string(), |v| v.to_string()),
+                max.map_or("none".to_string(), |v| v.to_string()),
+            )
+        };
+        if a > b {
+            return Err(no_mass());
+        }
+        let sampler = match &shape {
+            Shape::Fixed(v) => Sampler::Fixed(*v),
+            _ if a == b => {
+                // A degenerate range: only allowed when the point carries mass.
+                let point_mass = shape.cdf(a) - shape.cdf(a - a.abs().max(1.0) * 1e-12);
+                if lo == hi || point_mass > 0.0 {
+                    Sampler::Fixed(a)
+                } else {
+                    return Err(no_mass());
+                }
+            }
+            Shape::Uniform { .. } => Sampler::Uniform {
+                lo: a,
+                width: b - a,
+            },
+            Shape::Discrete { values, weights } => {
+                let mut kept: Vec<(f64, f64)> = values
+                    .iter()
+                    .zip(weights)
+                    .filter(|(v, w)| **w > 0.0 && **v >= a && **v <= b)
+                    .map(|(v, w)| (*v, *w))
+                    .collect();
+                kept.sort_by(|x, y| x.0.total_cmp(&y.0));
+                if kept.is_empty() {
+                    return Err(no_mass());
+                }
+                let total: f64 = kept.iter().map(|(_, w)| w).sum();
+                let mut acc = 0.0;
+                let cumulative = kept
+                    .iter()
+                    .map(|(_, w)| {
+                        acc += w / total;
+                        acc
+                    })
+                    .collect();
+                Sampler::Discrete {
+                    values: kept.iter().map(|(v, _)| *v).collect(),
+                    cumulative,
+                }
+            }
+            Shape::Pert { .. } | Shape::Beta { .. } => {
+                let (alpha, beta, lo_, scale) = shape.beta_params().expect("non-degenerate");
+                let mass = shape.cdf(b) - shape.cdf(a);
+                if mass <= 0.0 {
+                    return Err(no_mass());
+                }
+                if mass >= 0.25 {
+                    Sampler::Beta {
+                        beta: rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?,
+                        lo: lo_,
+                        scale,
+                        min: a,
+                        max: b,
+                    }
+                } else {
+                    Sampler::InverseCdf {
+                        from: shape.cdf(a),
+                        to: shape.cdf(b),
+                    }
+                }
+            }
+            Shape::Normal { .. } | Shape::LogNormal { .. } if !truncated => {
+                let (mu, sigma) = shape.normal_params().expect("normal");
+                if matches!(shape, Shape::Normal { .. }) {
+                    Sampler::Normal {
+                        normal: rand_distr::Normal::new(mu, sigma).map_err(|e| e.to_string())?,
+                    }
+                } else {
+                    Sampler::LogNormal {
+                        lognormal: rand_distr::LogNormal::new(mu, sigma)
+                            .map_err(|e| e.to_string())?,
+                    }
+                }
+            }
+            Shape::Triangular { .. } | Shape::Normal { .. } | Shape::LogNormal { .. } => {
+                let (from, to) = (shape.cdf(a), shape.cdf(b));
+                if to - from <= 0.0 {
+                    return Err(no_mass());
+                }
+                Sampler::InverseCdf { from, to }
+            }
+        };
+        Ok(Dist {
+            shape,
+            min,
+            max,
+            sampler,
+        })
+    }
+
+    /// The shape as written.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// The truncation bounds as written.
+    pub fn bounds(&self) -> (Option<f64>, Option<f64>) {
+        (self.min, self.max)
+    }
+
+    /// True when every draw gives the same value.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self.sampler, Sampler::Fixed(_))
+    }
+
+    /// The smallest and largest values a draw can take (after truncation).
+    pub fn range(&self) -> (f64, f64) {
+        let (lo, hi) = self.shape.support();
+        (
+            self.min.map_or(lo, |a| a.max(lo)),
+            self.max.map_or(hi, |b| b.min(hi)),
+        )
+    }
+
+    /// The CDF of the (truncated) distribution.
+    pub fn cdf(&self, x: f64) -> f64 {
+        let (a, b) = self.range();
+        if x < a {
+            return 0.0;
+        }
+        if x >= b {
+            return 1.0;
+        }
+        let fa = if self.min.is_some() {
+            self.shape.cdf(a) - self.point_mass(a)
+        } else {
+            0.0
+        };
+        let fb = if self.max.is_some() {
+            self.shape.cdf(b)
+        } else {
+            1.0
+        };
+        ((self.shape.cdf(x) - fa) / (fb - fa)).clamp(0.0, 1.0)
+    }
+
+    fn point_mass(&self, x: f64) -> f64 {
+        match &self.shape {
+            Shape::Discrete { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                values
+                    .iter()
+                    .zip(weights)
+                    .filter(|(v, _)| **v == x)
+                    .map(|(_, w)| w)
+                    .sum::<f64>()
+                    / total
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// The quantile of the (truncated) distribution: P10 is `quantile(0.1)`.
+    pub fn quantile(&self, u: f64) -> f64 {
+        match &self.sampler {
+            Sampler::Fixed(v) => *v,
+            Sampler::Discrete { values, cumulative } => {
+                let i = cumulative.partition_point(|c| *c < u - 1e-12);
+                values[i.min(values.len() - 1)]
+            }
+            _ => {
+                let (a, b) = self.range();
+                let fa = self.shape.cdf(a);
+                let fb = self.shape.cdf(b);
+                if self.min.is_none() && self.max.is_none() {
+                    return self.shape.quantile(u);
+                }
+                self.shape
+                    .quantile(fa + u.clamp(0.0, 1.0) * (fb - fa))
+                    .clamp(a, b)
+            }
+        }
+    }
+
+    /// The distribution as a user wrote it, e.g. `pert [2, 3, 4], min 2.5`.
+    pub fn describe(&self) -> String {
+        let mut s = match &self.shape {
+            Shape::Fixed(v) => format!("{v}"),
+            Shape::Uniform { lo, hi } => format!("uniform [{lo}, {hi}]"),
+            Shape::Triangular { min, mode, max } => format!("triangular [{min}, {mode}, {max}]"),
+            Shape::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => {
+                if *lambda == 4.0 {
+                    format!("pert [{min}, {mode}, {max}]")
+                } else {
+                    format!("pert [{min}, {mode}, {max}], lambda {lambda}")
+                }
+            }
+            Shape::Normal { mean, sd } => format!("normal (mean {mean}, sd {sd})"),
+            Shape::LogNormal { p10, p90 } => format!("lognormal (p10 {p10}, p90 {p90})"),
+            Shape::Beta { a, b } => format!("beta (a {a}, b {b})"),
+            Shape::Discrete { values, weights } => {
+                format!("discrete (values {values:?}, weights {weights:?})")
+            }
+        };
+        if let Some(a) = self.min {
+            s.push_str(&format!(", min {a}"));
+        }
+        if let Some(b) = self.max {
+            s.push_str(&format!(", max {b}"));
+        }
+        s
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match &self.sampler {
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform { lo, width } => lo + width * rng.random::<f64>(),
+            Sampler::InverseCdf { from, to } => {
+                let u = from + (to - from) * rng.random::<f64>();
+                let (a, b) = self.range();
+                self.shape.quantile(u).clamp(a, b)
+            }
+            Sampler::Beta {
+                beta,
+                lo,
+                scale,
+                min,
+                max,
+            } => loop {
+                let x = lo + scale * beta.sample(rng);
+                if x >= *min && x <= *max {
+                    break x;
+                }
+            },
+            Sampler::Normal { normal } => normal.sample(rng),
+            Sampler::LogNormal { lognormal } => lognormal.sample(rng),
+            Sampler::Discrete { values, cumulative } => {
+                let u: f64 = rng.random();
+                let i = cumulative
+                    .partition_point(|c| *c <= u)
+                    .min(values.len() - 1);
+                values[i]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lognormal_has_the_written_p10_and_p90() {
+        let d = Dist::new(Shape::LogNormal { p10: 1.0, p90: 1.6 }, None, None).unwrap();
+        assert!((d.quantile(0.1) - 1.0).abs() < 1e-9);
+        assert!((d.quantile(0.9) - 1.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn triangular_quantile_inverts_cdf() {
+        let s = Shape::Triangular {
+            min: 1.0,
+            mode: 2.0,
+            max: 4.0,
+        };
+        for u in [0.05, 0.2, 1.0 / 3.0, 0.5, 0.9] {
+            assert!((s.cdf(s.quantile(u)) - u).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn pert_quantile_inverts_cdf() {
+        let s = Shape::Pert {
+            min: 2.0,
+            mode: 3.0,
+            max: 4.0,
+            lambda: 4.0,
+        };
+        for u in [0.1, 0.5, 0.9] {
+            assert!((s.cdf(s.quantile(u)) - u).abs() < 1e-9);
+        }
+        // symmetric PERT has its median at the mode
+        assert!((s.quantile(0.5) - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn truncated_normal_quantiles_stay_in_range() {
+        let d = Dist::new(Shape::Normal { mean: 0.0, sd: 1.0 }, Some(0.0), None).unwrap();
+        assert!((d.quantile(0.5) - 0.674_489_750_196_081_7).abs() < 1e-7);
+        assert!(d.quantile(0.0) >= 0.0);
+    }
+
+    #[test]
+    fn discrete_quantile_is_a_step_function() {
+        let d = Dist::new(
+            Shape::Discrete {
+                values: vec![3.0, 1.0, 2.0],
+                weights: vec![1.0, 1.0, 2.0],
+            },
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(d.quantile(0.1), 1.0);
+        assert_eq!(d.quantile(0.5), 2.0);
+        assert_eq!(d.quantile(0.9), 3.0);
+    }
+
+    #[test]
+    fn rejects_bad_parameters_with_the_rule_broken() {
+        let e = Dist::new(
+            Shape::Pert {
+                min: 3.0,
+                mode: 2.0,
+                max: 4.0,
+                lambda: 4.0,
+            },
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("min <= mode <= max"), "{e}");
+        let e = Dist::new(Shape::Uniform { lo: 2.0, hi: 1.0 }, None, None).unwrap_err();
+        assert!(e.contains("lo <= hi"), "{e}");
+        let e = Dist::new(Shape::LogNormal { p10: 2.0, p90: 2.0 }, None, None).unwrap_err();
+        assert!(e.contains("p10 < p90"), "{e}");
+        let e = Dist::new(Shape::Uniform { lo: 0.0, hi: 1.0 }, Some(2.0), None).unwrap_err();
+        assert!(e.contains("no probability"), "{e}");
+    }
+}

@@ -1,0 +1,430 @@
+//! The Monte Carlo engine: draws, parallel simulation and aggregation.
+//!
+//! Reproducible by construction: iteration `i` draws from its own generator,
+//! seeded from `(seed, i)`, so no draw depends on which thread ran it or on
+//! how iterations were grouped. Iterations run in fixed blocks of
+//! [`BLOCK`]; blocks run in parallel (rayon) and their results are merged
+//! strictly in block order, so every floating-point sum is added up in the
+//! same order on one thread or sixty-four.
+
+use std::io::{self, Write};
+
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+
+use crate::model::{self, Outcome, Workspace, COST_PARTS};
+use crate::scenario::Scenario;
+use crate::stats::Sketch;
+
+/// Iterations per block: the unit of parallel work and of ordered merging.
+pub const BLOCK: u64 = 4096;
+/// Blocks simulated between two merges: bounds memory while streaming rows.
+const BLOCKS_PER_ROUND: u64 = 32;
+
+/// The month-by-month indicators, leading first, as named in outputs.
+pub const INDICATORS: [Indicator; 6] = [
+    Indicator {
+        key: "usage_rate",
+        label: "Usage rate",
+        leading: true,
+        money: false,
+    },
+    Indicator {
+        key: "active_users",
+        label: "Active users",
+        leading: true,
+        money: false,
+    },
+    Indicator {
+        key: "costs",
+        label: "Costs",
+        leading: false,
+        money: true,
+    },
+    Indicator {
+        key: "benefits",
+        label: "Benefits",
+        leading: false,
+        money: true,
+    },
+    Indicator {
+        key: "net_cash",
+        label: "Net cash",
+        leading: false,
+        money: true,
+    },
+    Indicator {
+        key: "cumulative_net_cash",
+        label: "Cumulative net cash",
+        leading: false,
+        money: true,
+    },
+];
+
+/// One month-by-month indicator.
+#[derive(Debug, Clone, Copy)]
+pub struct Indicator {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Leading (usage) rather than lagging (cash).
+    pub leading: bool,
+    /// Measured in the scenario's currency.
+    pub money: bool,
+}
+
+/// How many iterations, from which seed, on how many threads.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    pub iterations: u64,
+    pub seed: u64,
+    /// Worker threads; `None` uses every core. Never changes the results.
+    pub threads: Option<usize>,
+}
+
+/// Per-iteration results kept for exact statistics, one entry per iteration.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    /// Months to payback; `+inf` for "no payback within the horizon".
+    pub payback: Vec<f64>,
+    pub npv: Vec<f64>,
+    /// `NaN` where ROI is undefined (total costs 0).
+    pub roi: Vec<f64>,
+    pub total_cost: Vec<f64>,
+    pub total_benefit: Vec<f64>,
+    pub peak_funding: Vec<f64>,
+    /// Months to first access; `NaN` when nobody got access.
+    pub first_access: Vec<f64>,
+}
+
+impl Records {
+    fn push(&mut self, o: &Outcome) {
+        self.payback.push(o.payback.unwrap_or(f64::INFINITY));
+        self.npv.push(o.npv);
+        self.roi.push(o.roi.unwrap_or(f64::NAN));
+        self.total_cost.push(o.total_cost);
+        self.total_benefit.push(o.total_benefit);
+        self.peak_funding.push(o.peak_funding);
+        self.first_access.push(o.first_access.unwrap_or(f64::NAN));
+    }
+
+    fn append(&mut self, other: &mut Records) {
+        self.payback.append(&mut other.payback);
+        self.npv.append(&mut other.npv);
+        self.roi.append(&mut other.roi);
+        self.total_cost.append(&mut other.total_cost);
+        self.total_benefit.append(&mut other.total_benefit);
+        self.peak_funding.append(&mut other.peak_funding);
+        self.first_access.append(&mut other.first_access);
+    }
+}
+
+/// Stage-funnel counts over iterations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Funnel {
+    /// Iterations that started each stage at or before the horizon.
+    pub started: Vec<u64>,
+    /// Iterations in which each stage's gate made a decision by the horizon.
+    pub decided: Vec<u64>,
+    /// Iterations killed at each stage's gate.
+    pub killed: Vec<u64>,
+    /// Reworks ordered at each stage's gate, summed over iterations.
+    pub reworks: Vec<u64>,
+}
+
+impl Funnel {
+    fn new(stages: usize) -> Funnel {
+        Funnel {
+            started: vec![0; stages],
+            decided: vec![0; stages],
+            killed: vec![0; stages],
+            reworks: vec![0; stages],
+        }
+    }
+
+    fn add(&mut self, o: &Outcome) {
+        for (i, s) in o.stage_start.iter().enumerate() {
+            self.started[i] += u64::from(s.is_some());
+            self.decided[i] += u64::from(o.decided[i]);
+            self.reworks[i] += u64::from(o.reworks[i]);
+        }
+        if let Some(k) = o.killed_at {
+            self.killed[k] += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &Funnel) {
+        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.started, &other.started);
+        add(&mut self.decided, &other.decided);
+        add(&mut self.killed, &other.killed);
+        add(&mut self.reworks, &other.reworks);
+    }
+}
+
+/// Month-by-month aggregates: exact sums (for means) and sketches (for bands).
+#[derive(Debug, Clone)]
+pub struct Monthly {
+    pub months: usize,
+    /// `sums[k][m - 1]`: sum over iterations of indicator `k` in month `m`.
+    pub sums: Vec<Vec<f64>>,
+    /// `cost_part_sums[c][m - 1]`: the same for each cost category.
+    pub cost_part_sums: Vec<Vec<f64>>,
+    /// `sketches[k * months + m - 1]`.
+    pub sketches: Vec<Sketch>,
+}
+
+impl Monthly {
+    fn new(months: usize) -> Monthly {
+        Monthly {
+            months,
+            sums: vec![vec![0.0; months]; INDICATORS.len()],
+            cost_part_sums: vec![vec![0.0; months]; COST_PARTS.len()],
+            sketches: vec![Sketch::default(); INDICATORS.len() * months],
+        }
+    }
+
+    fn add(&mut self, m: &model::Months) {
+        let paths = [
+            &m.usage,
+            &m.active,
+            &m.costs,
+            &m.benefits,
+            &m.net,
+            &m.cumulative,
+        ];
+        for (k, path) in paths.iter().enumerate() {
+            let sketches = &mut self.sketches[k * self.months..(k + 1) * self.months];
+            for ((s, sum), v) in sketches.iter_mut().zip(&mut self.sums[k]).zip(path.iter()) {
+                s.insert(*v);
+                *sum += v;
+            }
+        }
+        for (sums, part) in self.cost_part_sums.iter_mut().zip(&m.cost_parts) {
+            sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
+        }
+    }
+
+    fn merge(&mut self, other: &Monthly) {
+        for (a, b) in self
+            .sums
+            .iter_mut()
+            .chain(self.cost_part_sums.iter_mut())
+            .zip(other.sums.iter().chain(other.cost_part_sums.iter()))
+        {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
+            a.merge(b);
+        }
+    }
+
+    /// The sketch of indicator `k` in month `month` (1-based).
+    pub fn sketch(&self, k: usize, month: usize) -> &Sketch {
+        &self.sketches[k * self.months + month - 1]
+    }
+}
+
+/// Everything a run produces, before statistics.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub iterations: u64,
+    pub seed: u64,
+    pub records: Records,
+    pub funnel: Funnel,
+    pub monthly: Monthly,
+}
+
+/// The generator of iteration `i` under `seed`.
+pub fn iteration_rng(seed: u64, i: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ i))
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Draws one iteration: every input in scenario order, then the gate uniforms.
+pub fn draw<R: Rng + ?Sized>(sc: &Scenario, rng: &mut R, x: &mut [f64], gate_u: &mut [f64]) {
+    for (slot, input) in x.iter_mut().zip(&sc.inputs) {
+        *slot = input.dist.sample(rng);
+    }
+    for u in gate_u.iter_mut() {
+        *u = rng.random::<f64>();
+    }
+}
+
+/// The header of `iterations.csv`.
+pub fn csv_header(sc: &Scenario) -> Vec<String> {
+    let mut h = vec!["iteration".to_string()];
+    h.extend(
+        sc.uncertain_inputs()
+            .iter()
+            .map(|&i| sc.inputs[i].path.clone()),
+    );
+    h.extend(
+        [
+            "payback_months",
+            "npv",
+            "roi",
+            "total_cost",
+            "total_benefit",
+            "peak_funding",
+            "furthest_stage",
+            "killed_at_gate",
+            "first_access_month",
+        ]
+        .map(String::from),
+    );
+    h.extend(sc.stages.iter().map(|s| format!("start_month.{}", s.name)));
+    h.extend(
+        sc.stages
+            .iter()
+            .filter(|s| s.gate.is_some())
+            .map(|s| format!("reworks.{}", s.name)),
+    );
+    h
+}
+
+struct BlockOut {
+    records: Records,
+    funnel: Funnel,
+    monthly: Monthly,
+    rows: Vec<u8>,
+}
+
+fn fmt_opt(buf: &mut String, v: Option<f64>) -> &str {
+    buf.clear();
+    if let Some(v) = v {
+        use std::fmt::Write as _;
+        let _ = write!(buf, "{v}");
+    }
+    buf.as_str()
+}
+
+fn simulate_block(sc: &Scenario, opts: &RunOptions, block: u64, rows: bool) -> BlockOut {
+    let start = block * BLOCK;
+    let end = (start + BLOCK).min(opts.iterations);
+    let mut ws = Workspace::new(sc);
+    let mut x = vec![0.0; sc.inputs.len()];
+    let mut gate_u = vec![0.0; sc.gate_draws()];
+    let uncertain = sc.uncertain_inputs();
+    let mut out = BlockOut {
+        records: Records::default(),
+        funnel: Funnel::new(sc.stages.len()),
+        monthly: Monthly::new(sc.horizon_months),
+        rows: Vec::new(),
+    };
+    let mut writer = rows.then(|| {
+        csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new())
+    });
+    let mut buf = String::new();
+    for i in start..end {
+        let mut rng = iteration_rng(opts.seed, i);
+        draw(sc, &mut rng, &mut x, &mut gate_u);
+        model::simulate(sc, &x, &gate_u, &mut ws);
+        out.records.push(&ws.outcome);
+        out.funnel.add(&ws.outcome);
+        out.monthly.add(&ws.months);
+        if let Some(w) = writer.as_mut() {
+            write_row(w, sc, i + 1, &x, &uncertain, &ws.outcome, &mut buf)
+                .expect("writing to memory cannot fail");
+        }
+    }
+    if let Some(w) = writer {
+        out.rows = w.into_inner().expect("writing to memory cannot fail");
+    }
+    out
+}
+
+fn write_row(
+    w: &mut csv::Writer<Vec<u8>>,
+    sc: &Scenario,
+    iteration: u64,
+    x: &[f64],
+    uncertain: &[usize],
+    o: &Outcome,
+    buf: &mut String,
+) -> csv::Result<()> {
+    w.write_field(iteration.to_string())?;
+    for &id in uncertain {
+        w.write_field(fmt_opt(buf, Some(x[id])))?;
+    }
+    w.write_field(fmt_opt(buf, o.payback))?;
+    w.write_field(fmt_opt(buf, Some(o.npv)))?;
+    w.write_field(fmt_opt(buf, o.roi))?;
+    w.write_field(fmt_opt(buf, Some(o.total_cost)))?;
+    w.write_field(fmt_opt(buf, Some(o.total_benefit)))?;
+    w.write_field(fmt_opt(buf, Some(o.peak_funding)))?;
+    w.write_field(&sc.stages[o.furthest_stage].name)?;
+    w.write_field(o.killed_at.map_or("", |k| sc.stages[k].name.as_str()))?;
+    w.write_field(fmt_opt(buf, o.first_access))?;
+    for s in &o.stage_start {
+        w.write_field(fmt_opt(buf, *s))?;
+    }
+    for (i, st) in sc.stages.iter().enumerate() {
+        if st.gate.is_some() {
+            w.write_field(o.reworks[i].to_string())?;
+        }
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// Runs the simulation. Rows of `iterations.csv` (without header) stream to
+/// `rows` in iteration order when given; `progress` hears how many
+/// iterations each finished block held.
+pub fn run(
+    sc: &Scenario,
+    opts: &RunOptions,
+    mut rows: Option<&mut (dyn Write + Send)>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<RunResult> {
+    let work = |rows: &mut Option<&mut (dyn Write + Send)>| -> io::Result<RunResult> {
+        let n_blocks = opts.iterations.div_ceil(BLOCK);
+        let mut result = RunResult {
+            iterations: opts.iterations,
+            seed: opts.seed,
+            records: Records::default(),
+            funnel: Funnel::new(sc.stages.len()),
+            monthly: Monthly::new(sc.horizon_months),
+        };
+        let want_rows = rows.is_some();
+        let mut first = 0;
+        while first < n_blocks {
+            let last = (first + BLOCKS_PER_ROUND).min(n_blocks);
+            let outs: Vec<BlockOut> = (first..last)
+                .into_par_iter()
+                .map(|b| {
+                    let out = simulate_block(sc, opts, b, want_rows);
+                    progress(out.records.npv.len() as u64);
+                    out
+                })
+                .collect();
+            for mut out in outs {
+                result.records.append(&mut out.records);
+                result.funnel.merge(&out.funnel);
+                result.monthly.merge(&out.monthly);
+                if let Some(w) = rows.as_mut() {
+                    w.write_all(&out.rows)?;
+                }
+            }
+            first = last;
+        }
+        Ok(result)
+    };
+    match opts.threads {
+        None => work(&mut rows),
+        Some(t) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .map_err(io::Error::other)?;
+            pool.install(|| work(&mut rows))
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The summary as words: the terminal's ten-second read and `summary.md`.
+
+use std::fmt::Write as _;
+
+use crate::format::{money, money_short, months, pct, thousands};
+use crate::summary::{Pct, Summary};
+
+fn pct_months(p: &Pct) -> String {
+    months(p.value)
+}
+
+/// The headline in plain words, for the terminal and the reports.
+pub fn headline(s: &Summary) -> String {
+    let h = s.horizon_months;
+    let mut out = format!(
+        "A {} chance of paying back within {h} months",
+        pct(s.payback.p_within_horizon.value)
+    );
+    match s.payback.p50.value {
+        Some(m) => {
+            let _ = write!(out, "; median payback {m:.1} months");
+        }
+        None => out.push_str("; median payback beyond the horizon"),
+    }
+    // the gate that kills most, as "1 in N"
+    if let Some((stage, g)) = s
+        .funnel
+        .iter()
+        .filter_map(|f| f.gate.as_ref().map(|g| (&f.stage, g)))
+        .max_by(|a, b| a.1.p_killed.value.total_cmp(&b.1.p_killed.value))
+    {
+        let p = g.p_killed.value;
+        if p >= 0.01 {
+            let one_in = (1.0 / p).round().max(1.0);
+            let _ = write!(
+                out,
+                "; 1 in {one_in:.0} initiatives like this is killed at the {stage} gate"
+            );
+        }
+    }
+    out.push('.');
+    out
+}
+
+/// The short summary printed after a run.
+pub fn terminal(s: &Summary, out_dir: Option<&str>) -> String {
+    let c = &s.currency;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{}: {} iterations, seed {}, {}-month horizon, money in {c}",
+        s.scenario,
+        thousands(s.iterations as f64),
+        s.seed,
+        s.horizon_months
+    );
+    let _ = writeln!(t, "\n  {}\n", headline(s));
+    let p = &s.payback;
+    let p36 = p
+        .p_within_36_months
+        .map_or("n/a".to_string(), |x| pct(x.value));
+    let _ = writeln!(t, "PAYBACK (lagging)");
+    let _ = writeln!(
+        t,
+        "  Chance of payback within 12 / 24 / 36 months   {} / {} / {}   (within the horizon: {})",
+        pct(p.p_within_12_months.value),
+        pct(p.p_within_24_months.value),
+        p36,
+        pct(p.p_within_horizon.value)
+    );
+    let _ = writeln!(
+        t,
+        "  Payback P10 / P50 / P90                        {} / {} / {}",
+        pct_months(&p.p10),
+        pct_months(&p.p50),
+        pct_months(&p.p90)
+    );
+    let v = |x: &Pct| x.value.map_or("n/a".into(), |v| money_short(v, c));
+    let _ = writeln!(
+        t,
+        "\nVALUE (lagging; NPV discounted at {} a year)",
+        s.discount_rate
+    );
+    let _ = writeln!(
+        t,
+        "  NPV P10 / P50 / P90                            {} / {} / {}",
+        v(&s.npv.spread.p10),
+        v(&s.npv.spread.p50),
+        v(&s.npv.spread.p90)
+    );
+    let _ = writeln!(
+        t,
+        "  Chance NPV > 0                                 {}",
+        pct(s.npv.p_positive.value)
+    );
+    let _ = writeln!(
+        t,
+        "  Peak funding needed P50 / P90                  {} / {}",
+        v(&s.peak_funding.p50),
+        v(&s.peak_funding.p90)
+    );
+    let _ = writeln!(
+        t,
+        "\nSTAGE FUNNEL                      started   killed at its gate"
+    );
+    for f in &s.funnel {
+        let killed = f
+            .gate
+            .as_ref()
+            .map_or("-".to_string(), |g| pct(g.p_killed.value));
+        let _ = writeln!(
+            t,
+            "  {:<30} {:>7}   {:>8}",
+            f.stage,
+            pct(f.p_started.value),
+            killed
+        );
+    }
+    let _ = writeln!(t, "\nADOPTION (leading)");
+    let first = s
+        .leading
+        .first_access_month
+        .as_ref()
+        .and_then(|f| f.p50.value)
+        .map_or("never".into(), |m| format!("month {m:.1}"));
+    let _ = write!(
+        t,
+        "  Users get access in {} of runs (median first access: {first})",
+        pct(s.leading.p_access.value)
+    );
+    if let Some(usage) = s.monthly.leading.iter().find(|b| b.key == "usage_rate") {
+        let h = s.horizon_months;
+        let at = |m: usize| pct(usage.months[m - 1].p50);
+        let mut marks: Vec<usize> = [12, 24, h].into_iter().filter(|m| *m <= h).collect();
+        marks.dedup();
+        let text: Vec<String> = marks
+            .iter()
+            .map(|m| format!("month {m}: {}", at(*m)))
+            .collect();
+        let _ = write!(t, "\n  Median usage rate at {}", text.join(", "));
+    }
+    t.push('\n');
+    if let Some(dir) = out_dir {
+        let _ = writeln!(
+            t,
+            "\nResults: {dir}/ (summary.md, summary.json, monthly.csv, iterations.csv)"
+        );
+    }
+    t
+}
+
+fn row(t: &mut String, cells: &[String]) {
+    let _ = writeln!(t, "| {} |", cells.join(" | "));
+}
+
+fn se_money(x: Option<f64>, c: &str) -> String {
+    x.map_or("n/a".into(), |v| money(v, c))
+}
+
+/// `summary.md`: every figure with its standard error, for the audit file.
+pub fn markdown(s: &Summary) -> String {
+    let c = &s.currency;
+    let mut t = String::new();
+    let _ = writeln!(t, "# {}: gatecast summary\n", s.scenario);
+    let _ = writeln!(t, "**{}**\n", headline(s));
+    let _ = writeln!(
+        t,
+        "Scenario file `{}` · {} iterations · seed {} · horizon {} months · money in {c} · gatecast {}\n",
+        s.scenario_file,
+        thousands(s.iterations as f64),
+        s.seed,
+        s.horizon_months,
+        s.gatecast_version
+    );
+    let _ = writeln!(
+        t,
+        "Percentiles follow Excel's PERCENTILE.INC over all iterations. \"± x\" is the Monte Carlo standard error; \
+         the 95% interval of a percentile comes from the order statistics.\n"
+    );
+
+    let _ = writeln!(t, "## Payback (lagging)\n");
+    row(
+        &mut t,
+        &["Figure".into(), "Value".into(), "Standard error".into()],
+    );
+    row(&mut t, &["---".into(), "---:".into(), "---:".into()]);
+    let p = &s.payback;
+    let prob = |t: &mut String, name: &str, x: Option<crate::summary::Prob>| {
+        row(
+            t,
+            &[
+                name.into(),
+                x.map_or("n/a".into(), |x| pct(x.value)),
+                x.map_or("".into(), |x| format!("± {:.1} points", x.se * 100.0)),
+            ],
+        )
+    };
+    prob(
+        &mut t,
+        "P(payback within 12 months)",
+        Some(p.p_within_12_months),
+    );
+    prob(
+        &mut t,
+        "P(payback within 24 months)",
+        Some(p.p_within_24_months),
+    );
+    prob(&mut t, "P(payback within 36 months)", p.p_within_36_months);
+    prob(
+        &mut t,
+        &format!("P(payback within the {}-month horizon)", s.horizon_months),
+        Some(p.p_within_horizon),
+    );
+    for q in [&p.p10, &p.p50, &p.p90] {
+        let ci = match (q.ci95_low, q.ci95_high) {
+            (Some(a), Some(b)) => format!("95% interval {a:.1} to {b:.1} months"),
+            (Some(a), None) => format!("95% interval {a:.1} months to beyond the horizon"),
+            _ => "95% interval beyond the horizon".into(),
+        };
+        row(
+            &mut t,
+            &[format!("Payback P{:.0}", q.p * 100.0), months(q.value), ci],
+        );
+    }
+
+    let _ = writeln!(t, "\n## Value (lagging, {c})\n");
+    let _ = writeln!(
+        t,
+        "NPV is discounted at {} a year, monthly: N(m) / (1 + r)^(m/12).\n",
+        s.discount_rate
+    );
+    row(
+        &mut t,
+        &[
+            "Figure".into(),
+            "Mean".into(),
+            "P10".into(),
+            "P50".into(),
+            "P90".into(),
+        ],
+    );
+    row(
+        &mut t,
+        &[
+            "---".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+        ],
+    );
+    let spread =
+        |t: &mut String, name: &str, sp: &crate::summary::Spread, f: &dyn Fn(f64) -> String| {
+            row(
+                t,
+                &[
+                    name.into(),
+                    format!("{} ± {}", f(sp.mean.value), f(sp.mean.se)),
+                    sp.p10.value.map_or("n/a".into(), f),
+                    sp.p50.value.map_or("n/a".into(), f),
+                    sp.p90.value.map_or("n/a".into(), f),
+                ],
+            )
+        };
+    let m = |v: f64| money(v, c);
+    spread(&mut t, &format!("NPV ({c})"), &s.npv.spread, &m);
+    if let Some(r) = &s.roi.stats {
+        spread(&mut t, "ROI (total benefits / total costs - 1)", r, &|v| {
+            format!("{:.1}%", v * 100.0)
+        });
+    }
+    spread(&mut t, &format!("Peak funding ({c})"), &s.peak_funding, &m);
+    spread(
+        &mut t,
+        &format!("Total cost over the horizon ({c})"),
+        &s.total_cost,
+        &m,
+    );
+    spread(
+        &mut t,
+        &format!("Total benefit over the horizon ({c})"),
+        &s.total_benefit,
+        &m,
+    );
+    let _ = writeln!(
+        t,
+        "\nP(NPV > 0) = {} ± {:.1} points. ROI is defined in {} of iterations (those with costs).",
+        pct(s.npv.p_positive.value),
+        s.npv.p_positive.se * 100.0,
+        pct(s.roi.defined_share)
+    );
+    let _ = writeln!(
+        t,
+        "Standard errors of the percentiles: NPV P50 {}; peak funding P90 {}.",
+        se_money(s.npv.spread.p50.se, c),
+        se_money(s.peak_funding.p90.se, c)
+    );
+
+    let _ = writeln!(t, "\n## Stage funnel\n");
+    row(
+        &mut t,
+        &[
+            "Stage".into(),
+            "P(started)".into(),
+            "P(gate decided)".into(),
+            "P(killed at gate)".into(),
+            "Killed, of those decided".into(),
+            "Mean reworks".into(),
+        ],
+    );
+    row(
+        &mut t,
+        &[
+            "---".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+        ],
+    );
+    for f in &s.funnel {
+        let (d, k, kd, rw) = match &f.gate {
+            Some(g) => (
+                pct(g.p_decision.value),
+                pct(g.p_killed.value),
+                g.p_killed_given_decision.map_or("n/a".into(), pct),
+                g.mean_reworks_given_decision
+                    .map_or("n/a".into(), |r| format!("{r:.2}")),
+            ),
+            None => ("no gate".into(), "-".into(), "-".into(), "-".into()),
+        };
+        row(
+            &mut t,
+            &[f.stage.clone(), pct(f.p_started.value), d, k, kd, rw],
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\nP(killed at some gate within the horizon) = {}.",
+        pct(s.p_killed.value)
+    );
+
+    let _ = writeln!(t, "\n## Leading indicators\n");
+    let _ = writeln!(
+        t,
+        "Users got access in {} of iterations{}.\n",
+        pct(s.leading.p_access.value),
+        s.leading
+            .first_access_month
+            .as_ref()
+            .map_or(String::new(), |f| format!(
+                "; first access P10 / P50 / P90: {} / {} / {}",
+                months(f.p10.value),
+                months(f.p50.value),
+                months(f.p90.value)
+            ))
+    );
+    let step = if s.horizon_months <= 60 { 1 } else { 6 };
+    let lead = &s.monthly.leading;
+    let lag = &s.monthly.lagging;
+    row(
+        &mut t,
+        &[
+            "Month".into(),
+            "Usage rate P10 / P50 / P90".into(),
+            "Active users P50".into(),
+        ],
+    );
+    row(&mut t, &["---:".into(), "---:".into(), "---:".into()]);
+    for mth in (1..=s.horizon_months).filter(|m| m % step == 0 || *m == s.horizon_months) {
+        let u = lead[0].months[mth - 1];
+        let a = lead[1].months[mth - 1];
+        row(
+            &mut t,
+            &[
+                mth.to_string(),
+                format!("{} / {} / {}", pct(u.p10), pct(u.p50), pct(u.p90)),
+                thousands(a.p50),
+            ],
+        );
+    }
+    let _ = writeln!(t, "\n## Lagging indicators by month ({c})\n");
+    row(
+        &mut t,
+        &[
+            "Month".into(),
+            "Costs mean".into(),
+            "Benefits mean".into(),
+            "Net cash mean".into(),
+            "Cumulative net cash P10 / P50 / P90".into(),
+        ],
+    );
+    row(
+        &mut t,
+        &[
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+            "---:".into(),
+        ],
+    );
+    for mth in (1..=s.horizon_months).filter(|m| m % step == 0 || *m == s.horizon_months) {
+        let i = mth - 1;
+        let cum = lag[3].months[i];
+        row(
+            &mut t,
+            &[
+                mth.to_string(),
+                thousands(lag[0].months[i].mean),
+                thousands(lag[1].months[i].mean),
+                thousands(lag[2].months[i].mean),
+                format!(
+                    "{} / {} / {}",
+                    thousands(cum.p10),
+                    thousands(cum.p50),
+                    thousands(cum.p90)
+                ),
+            ],
+        );
+    }
+    let _ = writeln!(t, "\nMonthly bands: {}.", s.monthly.method);
+    t
+}

@@ -1,0 +1,18 @@
+//! gatecast: Monte Carlo simulation of the business case of an enterprise
+//! AI initiative, as fixed by MODEL.md.
+//!
+//! Data flows one way: [`scenario`] (the only module that knows TOML) ->
+//! [`model`] (one iteration, pure) -> [`engine`] (parallel, reproducible
+//! runs) -> [`stats`] and [`summary`] (figures, no I/O) -> [`export`] (the
+//! only code that writes files).
+
+pub mod cli;
+pub mod dist;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod format;
+pub mod model;
+pub mod scenario;
+pub mod stats;
+pub mod summary;

@@ -1,0 +1,176 @@
+//! Adoption, the leading indicators (MODEL.md section 5).
+
+use crate::scenario::{Curve, Scenario};
+
+/// The adoption curve of one iteration, with its draws resolved.
+#[derive(Debug, Clone, Copy)]
+pub enum CurveParams {
+    /// `F(tau) = (1 - e^{-(p+q) tau}) / (1 + (q/p) e^{-(p+q) tau})`
+    Bass { p_plus_q: f64, q_over_p: f64 },
+    /// `F(tau) = (L(tau) - L(0)) / (1 - L(0))`, `L(tau) = 1 / (1 + e^{-k (tau - midpoint)})`
+    Logistic { k: f64, midpoint: f64, l0: f64 },
+}
+
+impl CurveParams {
+    pub fn from_draws(sc: &Scenario, x: &[f64]) -> CurveParams {
+        match sc.adoption.curve {
+            Curve::Bass { p, q } => {
+                let (p, q) = (x[p], x[q]);
+                CurveParams::Bass {
+                    p_plus_q: p + q,
+                    q_over_p: q / p,
+                }
+            }
+            Curve::Logistic {
+                midpoint,
+                steepness,
+            } => {
+                let (k, midpoint) = (x[steepness], x[midpoint]);
+                CurveParams::Logistic {
+                    k,
+                    midpoint,
+                    l0: logistic(k, midpoint, 0.0),
+                }
+            }
+        }
+    }
+
+    /// `F(tau)`: the share of a cohort's eventual users active `tau` months
+    /// after it got access; 0 for `tau <= 0`, rising to 1.
+    #[inline]
+    pub fn f(&self, tau: f64) -> f64 {
+        if tau <= 0.0 {
+            return 0.0;
+        }
+        match *self {
+            CurveParams::Bass { p_plus_q, q_over_p } => {
+                let e = (-p_plus_q * tau).exp();
+                (1.0 - e) / (1.0 + q_over_p * e)
+            }
+            CurveParams::Logistic { k, midpoint, l0 } => {
+                let span = 1.0 - l0;
+                if span <= 1e-15 {
+                    // the midpoint lies so far in the past that L(0) rounds to 1
+                    return 1.0;
+                }
+                ((logistic(k, midpoint, tau) - l0) / span).clamp(0.0, 1.0)
+            }
+        }
+    }
+}
+
+#[inline]
+fn logistic(k: f64, midpoint: f64, tau: f64) -> f64 {
+    1.0 / (1.0 + (-k * (tau - midpoint)).exp())
+}
+
+/// A cohort: users who got access at `access` months, `size` of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cohort {
+    pub access: f64,
+    pub size: f64,
+}
+
+/// Active users and access at any time `t`, for one iteration.
+#[derive(Debug, Clone, Copy)]
+pub struct Adoption<'a> {
+    pub cohorts: &'a [Cohort],
+    pub ceiling: f64,
+    pub curve: CurveParams,
+    /// From this time on nobody has access (a kill); infinity when never.
+    pub kill: f64,
+}
+
+impl Adoption<'_> {
+    /// `A(t)`: active users at time t; 0 for `t <= 0` and from a kill on.
+    #[inline]
+    pub fn active(&self, t: f64) -> f64 {
+        if t <= 0.0 || t >= self.kill {
+            return 0.0;
+        }
+        let mut a = 0.0;
+        for c in self.cohorts {
+            if c.access < t {
+                a += c.size * self.curve.f(t - c.access);
+            }
+        }
+        a * self.ceiling
+    }
+
+    /// `W(t)`: users with access at time t (the highest scope so far times
+    /// the target users); 0 from a kill on.
+    #[inline]
+    pub fn with_access(&self, t: f64) -> f64 {
+        if t >= self.kill {
+            return 0.0;
+        }
+        self.cohorts
+            .iter()
+            .filter(|c| c.access <= t)
+            .map(|c| c.size)
+            .sum()
+    }
+
+    /// `U(t) = A(t) / W(t)`, 0 while nobody has access.
+    #[inline]
+    pub fn usage(&self, t: f64) -> f64 {
+        let w = self.with_access(t);
+        if w > 0.0 {
+            self.active(t) / w
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bass_curve_matches_its_formula_and_rises_to_one() {
+        let c = CurveParams::Bass {
+            p_plus_q: 0.5,
+            q_over_p: 4.0,
+        };
+        let e = (-0.5f64 * 2.0).exp();
+        assert!((c.f(2.0) - (1.0 - e) / (1.0 + 4.0 * e)).abs() < 1e-15);
+        assert_eq!(c.f(0.0), 0.0);
+        assert!((c.f(200.0) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn logistic_curve_starts_at_zero_and_is_half_way_between_l0_and_one_at_the_midpoint() {
+        let l0 = 1.0 / (1.0 + (4.0f64).exp());
+        let c = CurveParams::Logistic {
+            k: 1.0,
+            midpoint: 4.0,
+            l0,
+        };
+        assert_eq!(c.f(0.0), 0.0);
+        assert!((c.f(4.0) - (0.5 - l0) / (1.0 - l0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_kill_ends_access_and_activity() {
+        let cohorts = [Cohort {
+            access: 1.0,
+            size: 100.0,
+        }];
+        let curve = CurveParams::Bass {
+            p_plus_q: 0.5,
+            q_over_p: 4.0,
+        };
+        let a = Adoption {
+            cohorts: &cohorts,
+            ceiling: 0.5,
+            curve,
+            kill: 5.0,
+        };
+        assert!(a.active(4.99) > 0.0);
+        assert_eq!(a.active(5.0), 0.0);
+        assert_eq!(a.with_access(5.0), 0.0);
+        assert_eq!(a.with_access(1.0), 100.0);
+        assert_eq!(a.active(1.0), 0.0);
+    }
+}

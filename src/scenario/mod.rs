@@ -1,0 +1,780 @@
+//! Scenario files: the only module that knows TOML.
+//!
+//! [`Scenario::from_toml`] reads a file, checks every rule of MODEL.md
+//! section 1 and returns a validated scenario in which every quantity that
+//! may be uncertain is an [`Input`] with a path (`stage.Pilot.gate.pass`) and
+//! a distribution. The model reads inputs by [`InputId`] from one vector of
+//! draws per iteration.
+
+mod locate;
+mod raw;
+
+use std::path::Path;
+
+use crate::dist::Dist;
+use crate::error::InputError;
+pub use locate::{Locator, Seg};
+use raw::{DistSpec, RawCurve, RawFile};
+
+/// The built-in example scenario, compiled into the binary.
+pub const EXAMPLE_TOML: &str = include_str!("../../scenarios/example.toml");
+/// Where the built-in example lives in the repository.
+pub const EXAMPLE_NAME: &str = "scenarios/example.toml";
+
+/// Index of an input in [`Scenario::inputs`] and in each iteration's draws.
+pub type InputId = usize;
+
+/// One quantity of the scenario that is drawn once per iteration.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The path that names it everywhere, e.g. `stage.Pilot.duration_months`.
+    pub path: String,
+    pub dist: Dist,
+    /// The unit, for reports: "months", "per month", "users", "share"...
+    pub unit: Unit,
+}
+
+/// What an input's number is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Months,
+    Money,
+    MoneyPerMonth,
+    MoneyPerUserMonth,
+    MoneyPerUser,
+    Users,
+    Share,
+    PerMonth,
+    Rate,
+    Factor,
+}
+
+impl Unit {
+    /// The unit in words, with the currency where it is money.
+    pub fn label(self, currency: &str) -> String {
+        match self {
+            Unit::Months => "months".into(),
+            Unit::Money => currency.into(),
+            Unit::MoneyPerMonth => format!("{currency}/month"),
+            Unit::MoneyPerUserMonth => format!("{currency}/user/month"),
+            Unit::MoneyPerUser => format!("{currency}/user"),
+            Unit::Users => "users".into(),
+            Unit::Share => "share (0-1)".into(),
+            Unit::PerMonth => "per month".into(),
+            Unit::Rate => "per year".into(),
+            Unit::Factor => "x".into(),
+        }
+    }
+}
+
+/// A gate at the end of a stage (MODEL.md section 4).
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// Probability the gate approves at a decision.
+    pub pass: f64,
+    /// Probability the gate sends the stage back; kill is `1 - pass - rework`.
+    pub rework: f64,
+    pub rework_months: Option<InputId>,
+    pub max_reworks: u32,
+    pub decision_delay: InputId,
+    pub min_usage_rate: Option<InputId>,
+}
+
+/// One stage of the stage-gate timeline.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: String,
+    pub duration: InputId,
+    pub cost_per_month: InputId,
+    pub one_off_cost: InputId,
+    pub scope: InputId,
+    pub gate: Option<Gate>,
+}
+
+/// The adoption curve `F(tau)` of MODEL.md section 5.
+#[derive(Debug, Clone, Copy)]
+pub enum Curve {
+    Bass {
+        p: InputId,
+        q: InputId,
+    },
+    Logistic {
+        midpoint: InputId,
+        steepness: InputId,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Adoption {
+    pub target_users: InputId,
+    pub ceiling: InputId,
+    pub curve: Curve,
+}
+
+#[derive(Debug, Clone)]
+pub struct Costs {
+    pub run_fixed_per_month: InputId,
+    pub run_per_active_user_month: InputId,
+    pub onboarding_per_new_user: InputId,
+    pub retraining_every_months: Option<InputId>,
+    pub retraining_cost: InputId,
+    pub overrun: InputId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Benefit {
+    pub name: String,
+    pub per_active_user_month: InputId,
+    pub lag_months: InputId,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub currency: String,
+    /// H: simulated months from the first day of the first stage.
+    pub horizon_months: usize,
+    pub iterations: u64,
+    pub seed: u64,
+    /// Annual discount rate for NPV.
+    pub discount_rate: InputId,
+    pub stages: Vec<Stage>,
+    pub adoption: Adoption,
+    pub costs: Costs,
+    pub benefits: Vec<Benefit>,
+    /// Every quantity that may be uncertain, in file order.
+    pub inputs: Vec<Input>,
+}
+
+/// The most iterations one run accepts (memory grows by about 100 bytes each).
+pub const MAX_ITERATIONS: u64 = 100_000_000;
+/// The longest horizon, in months.
+pub const MAX_HORIZON: i64 = 600;
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario, InputError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => e.to_string(),
+            };
+            InputError::plain(&shown, format!("cannot read the scenario file: {why}"))
+        })?;
+        Scenario::from_toml(&text, &shown)
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Scenario, InputError> {
+        let loc = Locator::new(text);
+        let de = toml::Deserializer::new(text);
+        let raw: RawFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let (segs, logical) = convert_path(e.path(), &loc);
+            let inner = e.inner();
+            let offset = inner.span().map(|s| s.start).or_else(|| loc.offset(&segs));
+            let mut err = InputError::plain(file, tidy_serde_message(inner.message()));
+            err.path = (!logical.is_empty()).then_some(logical);
+            if let Some(off) = offset {
+                let (l, c) = loc.line_col(off);
+                err.line = Some(l);
+                err.column = Some(c);
+                err.source_line = loc.source_line(l);
+            }
+            err
+        })?;
+        Builder {
+            file,
+            loc: &loc,
+            inputs: Vec::new(),
+        }
+        .build(raw)
+    }
+
+    /// The ids of the inputs that are uncertain (not fixed).
+    pub fn uncertain_inputs(&self) -> Vec<InputId> {
+        (0..self.inputs.len())
+            .filter(|&i| !self.inputs[i].dist.is_fixed())
+            .collect()
+    }
+
+    /// The number of uniform draws every iteration spends on gate decisions:
+    /// `max_reworks + 1` per gate, drawn whether used or not, so that every
+    /// iteration consumes the same stream however its gates turn out.
+    pub fn gate_draws(&self) -> usize {
+        self.stages
+            .iter()
+            .filter_map(|s| s.gate.as_ref())
+            .map(|g| g.max_reworks as usize + 1)
+            .sum()
+    }
+}
+
+/// Turns serde's path (`stage[1].gate.pass`) into TOML segments and the
+/// user's path (`stage.Pilot.gate.pass`).
+fn convert_path(path: &serde_path_to_error::Path, loc: &Locator) -> (Vec<Seg>, String) {
+    use serde_path_to_error::Segment;
+    let mut segs = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    for s in path.iter() {
+        match s {
+            Segment::Seq { index } => {
+                segs.push(Seg::Index(*index));
+                let table = match segs.get(segs.len().wrapping_sub(2)) {
+                    Some(Seg::Key(k)) => k.clone(),
+                    _ => String::new(),
+                };
+                match loc.array_name(&table, *index) {
+                    Some(name) if table == "stage" || table == "benefit" => words.push(name),
+                    _ => {
+                        let last = words.pop().unwrap_or_default();
+                        words.push(format!("{last}[{index}]"));
+                    }
+                }
+            }
+            Segment::Map { key } => {
+                segs.push(Seg::Key(key.clone()));
+                words.push(key.clone());
+            }
+            Segment::Enum { variant } => words.push(variant.clone()),
+            Segment::Unknown => {}
+        }
+    }
+    (segs, words.join("."))
+}
+
+/// serde's messages are good; make the distribution-related ones say so.
+fn tidy_serde_message(msg: &str) -> String {
+    let msg = msg.trim();
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        return format!("missing required key {rest}");
+    }
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        return format!(
+            "unknown key {}",
+            rest.replace("expected one of", "expected one of the keys")
+        );
+    }
+    msg.to_string()
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    loc: &'a Locator<'a>,
+    inputs: Vec<Input>,
+}
+
+/// What values a quantity may take.
+#[derive(Clone, Copy)]
+enum Allowed {
+    Any,
+    NonNegative,
+    Positive,
+    UnitInterval,
+    AboveMinusOne,
+}
+
+impl<'a> Builder<'a> {
+    fn err(&self, toml: &[Seg], path: &str, msg: impl Into<String>) -> InputError {
+        let mut e = InputError::plain(self.file, msg);
+        e.path = Some(path.to_string());
+        if let Some(off) = self.loc.offset(toml) {
+            let (l, c) = self.loc.line_col(off);
+            e.line = Some(l);
+            e.column = Some(c);
+            e.source_line = self.loc.source_line(l);
+        }
+        e
+    }
+
+    /// Registers an input; `spec` absent means the fixed `default`.
+    fn input(
+        &mut self,
+        toml: &[Seg],
+        path: String,
+        spec: Option<DistSpec>,
+        default: f64,
+        allowed: Allowed,
+        unit: Unit,
+    ) -> Result<InputId, InputError> {
+        let dist = spec.map_or_else(|| Dist::fixed(default), |s| s.0);
+        let (lo, hi) = dist.range();
+        let problem = match allowed {
+            Allowed::Any => None,
+            Allowed::NonNegative if lo < 0.0 => Some("cannot be negative"),
+            Allowed::Positive if lo <= 0.0 => Some("must be greater than 0"),
+            Allowed::UnitInterval if lo < 0.0 || hi > 1.0 => Some("must lie between 0 and 1"),
+            Allowed::AboveMinusOne if lo <= -1.0 => Some("must be greater than -1"),
+            _ => None,
+        };
+        if let Some(rule) = problem {
+            let drawn = if dist.is_fixed() {
+                format!("got {lo}")
+            } else {
+                format!(
+                    "but {} can draw values from {lo} to {hi}; narrow it or truncate it with `min`/`max`",
+                    dist.describe()
+                )
+            };
+            return Err(self.err(toml, &path, format!("this quantity {rule}, {drawn}")));
+        }
+        self.inputs.push(Input { path, dist, unit });
+        Ok(self.inputs.len() - 1)
+    }
+
+    fn build(mut self, raw: RawFile) -> Result<Scenario, InputError> {
+        let k = Seg::key;
+        if raw.correlation.is_some() {
+            return Err(self.err(
+                &[k("correlation")],
+                "correlation",
+                "[[correlation]] is not supported yet by this version of gatecast: remove it to run",
+            ));
+        }
+        if raw.stress.is_some() {
+            return Err(self.err(
+                &[k("stress")],
+                "stress",
+                "[[stress]] is not supported yet by this version of gatecast: remove it to run",
+            ));
+        }
+
+        // [scenario]
+        let meta = raw.scenario;
+        if meta.name.trim().is_empty() {
+            return Err(self.err(
+                &[k("scenario"), k("name")],
+                "scenario.name",
+                "the name must not be empty",
+            ));
+        }
+        let currency = meta.currency.unwrap_or_else(|| "USD".into());
+        if currency.trim().is_empty() {
+            return Err(self.err(
+                &[k("scenario"), k("currency")],
+                "scenario.currency",
+                "the currency must not be empty (for example \"EUR\" or \"USD\")",
+            ));
+        }
+        let horizon = meta.horizon_months.unwrap_or(36);
+        if !(1..=MAX_HORIZON).contains(&horizon) {
+            return Err(self.err(
+                &[k("scenario"), k("horizon_months")],
+                "scenario.horizon_months",
+                format!("the horizon must be a whole number of months from 1 to {MAX_HORIZON}, got {horizon}"),
+            ));
+        }
+        let iterations = meta.iterations.unwrap_or(10_000);
+        if iterations < 1 || iterations as u64 > MAX_ITERATIONS {
+            return Err(self.err(
+                &[k("scenario"), k("iterations")],
+                "scenario.iterations",
+                format!("iterations must be from 1 to {MAX_ITERATIONS}, got {iterations}"),
+            ));
+        }
+        let discount_rate = self.input(
+            &[k("scenario"), k("discount_rate")],
+            "scenario.discount_rate".into(),
+            meta.discount_rate,
+            0.0,
+            Allowed::AboveMinusOne,
+            Unit::Rate,
+        )?;
+
+        // [[stage]]
+        if raw.stage.is_empty() {
+            return Err(InputError::plain(
+                self.file,
+                "the scenario has no stages: add at least one [[stage]] with a name and duration_months",
+            ));
+        }
+        let n_stages = raw.stage.len();
+        let mut stages: Vec<Stage> = Vec::with_capacity(n_stages);
+        let mut any_access = false;
+        for (i, s) in raw.stage.into_iter().enumerate() {
+            let at = |key: &str| vec![k("stage"), Seg::Index(i), k(key)];
+            let name = s.name.trim().to_string();
+            if name.is_empty() {
+                return Err(self.err(
+                    &at("name"),
+                    &format!("stage[{i}].name"),
+                    "a stage name must not be empty",
+                ));
+            }
+            if stages.iter().any(|o| o.name == name) {
+                return Err(self.err(
+                    &at("name"),
+                    &format!("stage.{name}.name"),
+                    format!("two stages are named \"{name}\": stage names must be unique, since they name inputs"),
+                ));
+            }
+            let p = |key: &str| format!("stage.{name}.{key}");
+            let duration = self.input(
+                &at("duration_months"),
+                p("duration_months"),
+                Some(s.duration_months),
+                0.0,
+                Allowed::NonNegative,
+                Unit::Months,
+            )?;
+            let cost_per_month = self.input(
+                &at("cost_per_month"),
+                p("cost_per_month"),
+                s.cost_per_month,
+                0.0,
+                Allowed::NonNegative,
+                Unit::MoneyPerMonth,
+            )?;
+            let one_off_cost = self.input(
+                &at("one_off_cost"),
+                p("one_off_cost"),
+                s.one_off_cost,
+                0.0,
+                Allowed::NonNegative,
+                Unit::Money,
+            )?;
+            let scope = self.input(
+                &at("scope"),
+                p("scope"),
+                s.scope,
+                0.0,
+                Allowed::NonNegative,
+                Unit::Share,
+            )?;
+            any_access |= self.inputs[scope].dist.range().1 > 0.0;
+            let gate = match s.gate {
+                None => None,
+                Some(g) => {
+                    let gat = |key: &str| vec![k("stage"), Seg::Index(i), k("gate"), k(key)];
+                    let gp = |key: &str| format!("stage.{name}.gate.{key}");
+                    if i + 1 == n_stages {
+                        return Err(self.err(
+                            &[k("stage"), Seg::Index(i), k("gate")],
+                            &format!("stage.{name}.gate"),
+                            "the last stage cannot have a gate: it runs on to the horizon",
+                        ));
+                    }
+                    let pass = g.pass.unwrap_or(1.0);
+                    let rework = g.rework.unwrap_or(0.0);
+                    for (key, v) in [("pass", pass), ("rework", rework)] {
+                        if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+                            return Err(self.err(
+                                &gat(key),
+                                &gp(key),
+                                format!(
+                                    "{key} is a probability and must lie between 0 and 1, got {v}"
+                                ),
+                            ));
+                        }
+                    }
+                    if pass + rework > 1.0 + 1e-12 {
+                        return Err(self.err(
+                            &gat(if g.pass.is_some() { "pass" } else { "rework" }),
+                            &gp("pass"),
+                            format!("pass + rework must be at most 1 (kill = 1 - pass - rework), got {pass} + {rework} = {}", pass + rework),
+                        ));
+                    }
+                    let decision_delay = self.input(
+                        &gat("decision_delay_months"),
+                        gp("decision_delay_months"),
+                        g.decision_delay_months,
+                        0.0,
+                        Allowed::NonNegative,
+                        Unit::Months,
+                    )?;
+                    let min_usage_rate = match g.min_usage_rate {
+                        None => None,
+                        Some(spec) => {
+                            if !any_access {
+                                return Err(self.err(
+                                    &gat("min_usage_rate"),
+                                    &gp("min_usage_rate"),
+                                    format!("min_usage_rate needs users with access, but neither stage \"{name}\" nor any stage before it has scope > 0"),
+                                ));
+                            }
+                            Some(self.input(
+                                &gat("min_usage_rate"),
+                                gp("min_usage_rate"),
+                                Some(spec),
+                                0.0,
+                                Allowed::UnitInterval,
+                                Unit::Share,
+                            )?)
+                        }
+                    };
+                    let needs_rework = rework > 0.0 || min_usage_rate.is_some();
+                    let (rework_months, max_reworks) = match (g.rework_months, g.max_reworks) {
+                        (Some(m), Some(n)) => (
+                            Some(self.input(
+                                &gat("rework_months"),
+                                gp("rework_months"),
+                                Some(m),
+                                0.0,
+                                Allowed::NonNegative,
+                                Unit::Months,
+                            )?),
+                            n,
+                        ),
+                        (None, None) if !needs_rework => (None, 0),
+                        (m, n) if needs_rework || m.is_some() || n.is_some() => {
+                            let missing = if m.is_none() {
+                                "rework_months"
+                            } else {
+                                "max_reworks"
+                            };
+                            let why = if rework > 0.0 {
+                                format!("rework = {rework} > 0")
+                            } else if min_usage_rate.is_some() {
+                                "min_usage_rate is set".into()
+                            } else {
+                                "the other is set".into()
+                            };
+                            return Err(self.err(
+                                &[k("stage"), Seg::Index(i), k("gate")],
+                                &gp(missing),
+                                format!("missing required key `{missing}`: rework_months and max_reworks are required when {why}"),
+                            ));
+                        }
+                        _ => (None, 0),
+                    };
+                    Some(Gate {
+                        pass,
+                        rework,
+                        rework_months,
+                        max_reworks,
+                        decision_delay,
+                        min_usage_rate,
+                    })
+                }
+            };
+            stages.push(Stage {
+                name,
+                duration,
+                cost_per_month,
+                one_off_cost,
+                scope,
+                gate,
+            });
+        }
+
+        // [adoption]
+        let a = raw.adoption;
+        let at = |key: &str| vec![k("adoption"), k(key)];
+        let target_users = self.input(
+            &at("target_users"),
+            "adoption.target_users".into(),
+            Some(a.target_users),
+            0.0,
+            Allowed::NonNegative,
+            Unit::Users,
+        )?;
+        let ceiling = self.input(
+            &at("ceiling"),
+            "adoption.ceiling".into(),
+            Some(a.ceiling),
+            0.0,
+            Allowed::UnitInterval,
+            Unit::Share,
+        )?;
+        let (this, other): (&[&str], &[&str]) = match a.curve {
+            RawCurve::Bass => (&["p", "q"], &["midpoint_months", "steepness"]),
+            RawCurve::Logistic => (&["midpoint_months", "steepness"], &["p", "q"]),
+        };
+        let curve_name = if a.curve == RawCurve::Bass {
+            "bass"
+        } else {
+            "logistic"
+        };
+        let given = |key: &str| match key {
+            "p" => a.p.is_some(),
+            "q" => a.q.is_some(),
+            "midpoint_months" => a.midpoint_months.is_some(),
+            _ => a.steepness.is_some(),
+        };
+        for key in other {
+            if given(key) {
+                return Err(self.err(
+                    &at(key),
+                    &format!("adoption.{key}"),
+                    format!(
+                        "`{key}` does not belong to the {curve_name} curve, which takes {}",
+                        this.join(" and ")
+                    ),
+                ));
+            }
+        }
+        for key in this {
+            if !given(key) {
+                return Err(self.err(
+                    &[k("adoption"), k("curve")],
+                    &format!("adoption.{key}"),
+                    format!(
+                        "missing required key `{key}`: the {curve_name} curve needs {}",
+                        this.join(" and ")
+                    ),
+                ));
+            }
+        }
+        let curve = match a.curve {
+            RawCurve::Bass => Curve::Bass {
+                p: self.input(
+                    &at("p"),
+                    "adoption.p".into(),
+                    a.p,
+                    0.0,
+                    Allowed::Positive,
+                    Unit::PerMonth,
+                )?,
+                q: self.input(
+                    &at("q"),
+                    "adoption.q".into(),
+                    a.q,
+                    0.0,
+                    Allowed::NonNegative,
+                    Unit::PerMonth,
+                )?,
+            },
+            RawCurve::Logistic => Curve::Logistic {
+                midpoint: self.input(
+                    &at("midpoint_months"),
+                    "adoption.midpoint_months".into(),
+                    a.midpoint_months,
+                    0.0,
+                    Allowed::Any,
+                    Unit::Months,
+                )?,
+                steepness: self.input(
+                    &at("steepness"),
+                    "adoption.steepness".into(),
+                    a.steepness,
+                    0.0,
+                    Allowed::Positive,
+                    Unit::PerMonth,
+                )?,
+            },
+        };
+        let adoption = Adoption {
+            target_users,
+            ceiling,
+            curve,
+        };
+
+        // [costs]
+        let c = raw.costs;
+        let at = |key: &str| vec![k("costs"), k(key)];
+        let nn = Allowed::NonNegative;
+        let costs = Costs {
+            run_fixed_per_month: self.input(
+                &at("run_fixed_per_month"),
+                "costs.run_fixed_per_month".into(),
+                c.run_fixed_per_month,
+                0.0,
+                nn,
+                Unit::MoneyPerMonth,
+            )?,
+            run_per_active_user_month: self.input(
+                &at("run_per_active_user_month"),
+                "costs.run_per_active_user_month".into(),
+                c.run_per_active_user_month,
+                0.0,
+                nn,
+                Unit::MoneyPerUserMonth,
+            )?,
+            onboarding_per_new_user: self.input(
+                &at("onboarding_per_new_user"),
+                "costs.onboarding_per_new_user".into(),
+                c.onboarding_per_new_user,
+                0.0,
+                nn,
+                Unit::MoneyPerUser,
+            )?,
+            retraining_every_months: match c.retraining_every_months {
+                None => None,
+                Some(spec) => Some(self.input(
+                    &at("retraining_every_months"),
+                    "costs.retraining_every_months".into(),
+                    Some(spec),
+                    0.0,
+                    Allowed::Positive,
+                    Unit::Months,
+                )?),
+            },
+            retraining_cost: self.input(
+                &at("retraining_cost"),
+                "costs.retraining_cost".into(),
+                c.retraining_cost,
+                0.0,
+                nn,
+                Unit::Money,
+            )?,
+            overrun: self.input(
+                &at("overrun"),
+                "costs.overrun".into(),
+                c.overrun,
+                1.0,
+                nn,
+                Unit::Factor,
+            )?,
+        };
+
+        // [[benefit]]
+        let mut benefits: Vec<Benefit> = Vec::new();
+        for (i, b) in raw.benefit.into_iter().enumerate() {
+            let at = |key: &str| vec![k("benefit"), Seg::Index(i), k(key)];
+            let name = b.name.trim().to_string();
+            if name.is_empty() {
+                return Err(self.err(
+                    &at("name"),
+                    &format!("benefit[{i}].name"),
+                    "a benefit name must not be empty",
+                ));
+            }
+            if benefits.iter().any(|o| o.name == name) {
+                return Err(self.err(
+                    &at("name"),
+                    &format!("benefit.{name}.name"),
+                    format!("two benefits are named \"{name}\": benefit names must be unique, since they name inputs"),
+                ));
+            }
+            let per_active_user_month = self.input(
+                &at("per_active_user_month"),
+                format!("benefit.{name}.per_active_user_month"),
+                Some(b.per_active_user_month),
+                0.0,
+                Allowed::Any,
+                Unit::MoneyPerUserMonth,
+            )?;
+            let lag_months = self.input(
+                &at("lag_months"),
+                format!("benefit.{name}.lag_months"),
+                b.lag_months,
+                0.0,
+                nn,
+                Unit::Months,
+            )?;
+            benefits.push(Benefit {
+                name,
+                per_active_user_month,
+                lag_months,
+            });
+        }
+
+        Ok(Scenario {
+            name: meta.name.trim().to_string(),
+            currency: currency.trim().to_string(),
+            horizon_months: horizon as usize,
+            iterations: iterations as u64,
+            seed: meta.seed.unwrap_or(0),
+            discount_rate,
+            stages,
+            adoption,
+            costs,
+            benefits,
+            inputs: self.inputs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

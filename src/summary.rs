@@ -1,0 +1,325 @@
+//! Every figure of MODEL.md section 8, computed once from a run into one
+//! serialisable [`Summary`] that the terminal, JSON, Markdown and CSV
+//! outputs all read, so they can never disagree.
+
+use rayon::slice::ParallelSliceMut;
+use serde::Serialize;
+
+use crate::engine::{RunResult, INDICATORS};
+use crate::model::COST_PARTS;
+use crate::scenario::Scenario;
+use crate::stats::{mean_se, share_se, Percentile};
+
+/// A probability with its Monte Carlo standard error.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Prob {
+    pub value: f64,
+    pub se: f64,
+}
+
+impl Prob {
+    fn of(k: u64, n: u64) -> Prob {
+        let (value, se) = share_se(k, n);
+        Prob { value, se }
+    }
+}
+
+/// A mean with its Monte Carlo standard error.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Mean {
+    pub value: f64,
+    pub se: f64,
+}
+
+/// A percentile with its 95% interval; `value: None` means "beyond the
+/// horizon" (payback only).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Pct {
+    pub p: f64,
+    pub value: Option<f64>,
+    pub beyond_horizon: bool,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    /// `None` where the interval reaches beyond the horizon.
+    pub se: Option<f64>,
+}
+
+impl From<Percentile> for Pct {
+    fn from(q: Percentile) -> Pct {
+        let fin = |v: f64| v.is_finite().then_some(v);
+        Pct {
+            p: q.p,
+            value: fin(q.value),
+            beyond_horizon: q.value.is_infinite(),
+            ci95_low: fin(q.ci95.0),
+            ci95_high: fin(q.ci95.1),
+            se: fin(q.se),
+        }
+    }
+}
+
+/// Mean and P10/P50/P90 of a money or ratio figure.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Spread {
+    pub mean: Mean,
+    pub p10: Pct,
+    pub p50: Pct,
+    pub p90: Pct,
+}
+
+impl Spread {
+    /// From ascending finite values; `None` when there are none.
+    fn of(sorted: &[f64]) -> Option<Spread> {
+        let (value, se) = mean_se(sorted.iter().copied())?;
+        Some(Spread {
+            mean: Mean { value, se },
+            p10: Percentile::of(sorted, 0.1).into(),
+            p50: Percentile::of(sorted, 0.5).into(),
+            p90: Percentile::of(sorted, 0.9).into(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Payback {
+    pub p_within_12_months: Prob,
+    pub p_within_24_months: Prob,
+    /// `None` ("n/a") when the horizon is shorter than 36 months.
+    pub p_within_36_months: Option<Prob>,
+    pub p_within_horizon: Prob,
+    /// Over all iterations; those with no payback count as beyond the horizon.
+    pub p10: Pct,
+    pub p50: Pct,
+    pub p90: Pct,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Npv {
+    #[serde(flatten)]
+    pub spread: Spread,
+    pub p_positive: Prob,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Roi {
+    /// Share of iterations where ROI is defined (total costs > 0).
+    pub defined_share: f64,
+    /// Over the iterations where it is defined; `None` when none are.
+    pub stats: Option<Spread>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GateFunnel {
+    /// Share of all iterations in which the gate made a decision by the horizon.
+    pub p_decision: Prob,
+    /// Share of all iterations killed at this gate.
+    pub p_killed: Prob,
+    /// Share of those that reached its decision that were killed there.
+    pub p_killed_given_decision: Option<f64>,
+    /// Mean reworks per iteration that reached its decision.
+    pub mean_reworks_given_decision: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StageFunnel {
+    pub stage: String,
+    /// Probability of starting the stage at or before the horizon.
+    pub p_started: Prob,
+    pub gate: Option<GateFunnel>,
+}
+
+/// P10/P50/P90 and mean of one indicator in one month.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Band {
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorBands {
+    pub key: String,
+    pub label: String,
+    /// "share (0-1)", "users" or the currency.
+    pub unit: String,
+    /// `months[m - 1]` is month m.
+    pub months: Vec<Band>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MonthlyBands {
+    /// How the bands were computed (see the README).
+    pub method: String,
+    /// Leading indicators: usage rate and active users at each month's end.
+    pub leading: Vec<IndicatorBands>,
+    /// Lagging indicators: costs, benefits, net and cumulative net cash.
+    pub lagging: Vec<IndicatorBands>,
+    /// Mean monthly cost by category (stage, run_fixed, per_user,
+    /// onboarding, retraining), overrun included.
+    pub mean_cost_by_category: Vec<(String, Vec<f64>)>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Leading {
+    /// Share of iterations in which some users got access by the horizon.
+    pub p_access: Prob,
+    /// Months to first access, among those iterations.
+    pub first_access_month: Option<Spread>,
+}
+
+/// Everything a run reports.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub gatecast_version: String,
+    pub scenario: String,
+    pub scenario_file: String,
+    pub currency: String,
+    pub horizon_months: usize,
+    pub iterations: u64,
+    pub seed: u64,
+    /// The annual discount rate as written (a number or a distribution).
+    pub discount_rate: String,
+    pub leading: Leading,
+    pub payback: Payback,
+    pub npv: Npv,
+    pub roi: Roi,
+    pub peak_funding: Spread,
+    pub total_cost: Spread,
+    pub total_benefit: Spread,
+    pub p_killed: Prob,
+    pub funnel: Vec<StageFunnel>,
+    pub monthly: MonthlyBands,
+}
+
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.par_sort_unstable_by(f64::total_cmp);
+    v
+}
+
+impl Summary {
+    pub fn new(sc: &Scenario, scenario_file: &str, r: &RunResult) -> Summary {
+        let n = r.iterations;
+        let rec = &r.records;
+        let paybacks = sorted(&rec.payback);
+        let within = |months: f64| {
+            let k = paybacks.partition_point(|p| *p <= months) as u64;
+            Prob::of(k, n)
+        };
+        let h = sc.horizon_months as f64;
+        let payback = Payback {
+            p_within_12_months: within(12.0),
+            p_within_24_months: within(24.0),
+            p_within_36_months: (h >= 36.0).then(|| within(36.0)),
+            p_within_horizon: within(h),
+            p10: Percentile::of(&paybacks, 0.1).into(),
+            p50: Percentile::of(&paybacks, 0.5).into(),
+            p90: Percentile::of(&paybacks, 0.9).into(),
+        };
+        let npvs = sorted(&rec.npv);
+        let positive = npvs.len() - npvs.partition_point(|v| *v <= 0.0);
+        let npv = Npv {
+            spread: Spread::of(&npvs).expect("at least one iteration"),
+            p_positive: Prob::of(positive as u64, n),
+        };
+        let rois = sorted(&rec.roi);
+        let roi = Roi {
+            defined_share: rois.len() as f64 / n as f64,
+            stats: Spread::of(&rois),
+        };
+        let access = sorted(&rec.first_access);
+        let leading = Leading {
+            p_access: Prob::of(access.len() as u64, n),
+            first_access_month: Spread::of(&access),
+        };
+        let f = &r.funnel;
+        let funnel = sc
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, st)| StageFunnel {
+                stage: st.name.clone(),
+                p_started: Prob::of(f.started[i], n),
+                gate: st.gate.as_ref().map(|_| GateFunnel {
+                    p_decision: Prob::of(f.decided[i], n),
+                    p_killed: Prob::of(f.killed[i], n),
+                    p_killed_given_decision: (f.decided[i] > 0)
+                        .then(|| f.killed[i] as f64 / f.decided[i] as f64),
+                    mean_reworks_given_decision: (f.decided[i] > 0)
+                        .then(|| f.reworks[i] as f64 / f.decided[i] as f64),
+                }),
+            })
+            .collect();
+        let killed: u64 = f.killed.iter().sum();
+        Summary {
+            gatecast_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: sc.name.clone(),
+            scenario_file: scenario_file.to_string(),
+            currency: sc.currency.clone(),
+            horizon_months: sc.horizon_months,
+            iterations: n,
+            seed: r.seed,
+            discount_rate: sc.inputs[sc.discount_rate].dist.describe(),
+            leading,
+            payback,
+            npv,
+            roi,
+            peak_funding: Spread::of(&sorted(&rec.peak_funding)).expect("iterations"),
+            total_cost: Spread::of(&sorted(&rec.total_cost)).expect("iterations"),
+            total_benefit: Spread::of(&sorted(&rec.total_benefit)).expect("iterations"),
+            p_killed: Prob::of(killed, n),
+            funnel,
+            monthly: monthly_bands(sc, r),
+        }
+    }
+}
+
+fn monthly_bands(sc: &Scenario, r: &RunResult) -> MonthlyBands {
+    let m = &r.monthly;
+    let n = r.iterations as f64;
+    let mut leading = Vec::new();
+    let mut lagging = Vec::new();
+    for (k, ind) in INDICATORS.iter().enumerate() {
+        let months = (1..=m.months)
+            .map(|month| {
+                let s = m.sketch(k, month);
+                Band {
+                    p10: s.quantile(0.1),
+                    p50: s.quantile(0.5),
+                    p90: s.quantile(0.9),
+                    mean: m.sums[k][month - 1] / n,
+                }
+            })
+            .collect();
+        let unit = match (ind.money, ind.key) {
+            (true, _) => sc.currency.clone(),
+            (false, "usage_rate") => "share (0-1)".to_string(),
+            _ => "users".to_string(),
+        };
+        let bands = IndicatorBands {
+            key: ind.key.into(),
+            label: ind.label.into(),
+            unit,
+            months,
+        };
+        if ind.leading {
+            leading.push(bands);
+        } else {
+            lagging.push(bands);
+        }
+    }
+    MonthlyBands {
+        method: format!(
+            "means exact; P10/P50/P90 from log-linear histograms, within {:.2}% of the exact percentile",
+            crate::stats::sketch::RELATIVE_ERROR * 100.0
+        ),
+        leading,
+        lagging,
+        mean_cost_by_category: COST_PARTS
+            .iter()
+            .zip(&m.cost_part_sums)
+            .map(|(name, sums)| (name.to_string(), sums.iter().map(|s| s / n).collect()))
+            .collect(),
+    }
+}
