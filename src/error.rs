@@ -47,7 +47,9 @@ impl fmt::Display for InputError {
         }
         write!(f, ": {}", self.message)?;
         if let (Some(line), Some(src)) = (self.line, &self.source_line) {
-            write!(f, "\n  {line:>4} | {src}")?;
+            if !src.is_empty() {
+                write!(f, "\n  {line:>4} | {src}")?;
+            }
         }
         Ok(())
     }

@@ -59,6 +59,32 @@ impl CurveParams {
     }
 }
 
+impl CurveParams {
+    /// `F` written through `z = e^{-c (tau - shift)}`: returns `(c, shift)`,
+    /// so that on a monthly grid `z` only needs multiplying by `e^{-c}`.
+    fn decay(&self) -> (f64, f64) {
+        match *self {
+            CurveParams::Bass { p_plus_q, .. } => (p_plus_q, 0.0),
+            CurveParams::Logistic { k, midpoint, .. } => (k, midpoint),
+        }
+    }
+
+    /// `F(tau)` from `z = e^{-c (tau - shift)}`, for `tau > 0`.
+    #[inline]
+    fn f_of_z(&self, z: f64) -> f64 {
+        match *self {
+            CurveParams::Bass { q_over_p, .. } => (1.0 - z) / (1.0 + q_over_p * z),
+            CurveParams::Logistic { l0, .. } => {
+                let span = 1.0 - l0;
+                if span <= 1e-15 {
+                    return 1.0;
+                }
+                ((1.0 / (1.0 + z) - l0) / span).clamp(0.0, 1.0)
+            }
+        }
+    }
+}
+
 #[inline]
 fn logistic(k: f64, midpoint: f64, tau: f64) -> f64 {
     1.0 / (1.0 + (-k * (tau - midpoint)).exp())
@@ -95,6 +121,40 @@ impl Adoption<'_> {
             }
         }
         a * self.ceiling
+    }
+
+    /// Fills `out[i] = A(i + 1 - offset)`: active users on the month-end
+    /// grid shifted back by `offset` months (0 for month ends, a benefit's
+    /// lag for its stream). The same as calling [`Adoption::active`] at each
+    /// point, but with one `exp` per cohort: along the grid
+    /// `e^{-c tau}` is multiplied by `e^{-c}` each month.
+    pub fn fill(&self, offset: f64, out: &mut [f64]) {
+        out.iter_mut().for_each(|v| *v = 0.0);
+        let (c, shift) = self.curve.decay();
+        let step = (-c).exp();
+        for cohort in self.cohorts {
+            let first = (cohort.access + offset - 1.0).floor() + 1.0;
+            let mut z = f64::NAN;
+            for (i, slot) in out.iter_mut().enumerate().skip(first.max(0.0) as usize) {
+                let t = (i + 1) as f64 - offset;
+                if t >= self.kill {
+                    break;
+                }
+                let tau = t - cohort.access;
+                if tau <= 0.0 {
+                    continue;
+                }
+                if !z.is_finite() {
+                    // the first point, or z too large to carry forward
+                    z = (-c * (tau - shift)).exp();
+                }
+                *slot += cohort.size * self.curve.f_of_z(z);
+                z *= step;
+            }
+        }
+        for v in out.iter_mut() {
+            *v *= self.ceiling;
+        }
     }
 
     /// `W(t)`: users with access at time t (the highest scope so far times
@@ -149,6 +209,55 @@ mod tests {
         };
         assert_eq!(c.f(0.0), 0.0);
         assert!((c.f(4.0) - (0.5 - l0) / (1.0 - l0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_grid_fill_matches_pointwise_evaluation() {
+        let cohorts = [
+            Cohort {
+                access: 0.4,
+                size: 100.0,
+            },
+            Cohort {
+                access: 2.75,
+                size: 300.0,
+            },
+        ];
+        for curve in [
+            CurveParams::Bass {
+                p_plus_q: 0.45,
+                q_over_p: 8.0,
+            },
+            CurveParams::Logistic {
+                k: 0.8,
+                midpoint: 5.0,
+                l0: logistic(0.8, 5.0, 0.0),
+            },
+            CurveParams::Logistic {
+                k: 60.0,
+                midpoint: 30.0,
+                l0: logistic(60.0, 30.0, 0.0),
+            },
+        ] {
+            for (offset, kill) in [(0.0, f64::INFINITY), (1.5, 20.0), (0.25, 2.75)] {
+                let a = Adoption {
+                    cohorts: &cohorts,
+                    ceiling: 0.7,
+                    curve,
+                    kill,
+                };
+                let mut grid = vec![0.0; 40];
+                a.fill(offset, &mut grid);
+                for (i, g) in grid.iter().enumerate() {
+                    let want = a.active((i + 1) as f64 - offset);
+                    assert!(
+                        (g - want).abs() <= 1e-12 * want.abs().max(1.0),
+                        "{curve:?} month {}: {g} vs {want}",
+                        i + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct Workspace {
     burns: Vec<(f64, f64, f64)>,
     one_offs: Vec<(f64, f64)>,
     cohorts: Vec<Cohort>,
+    /// `lagged[b][m - 1] = A(m - lag_b)` for each benefit stream.
+    lagged: Vec<Vec<f64>>,
 }
 
 impl Workspace {
@@ -90,6 +92,7 @@ impl Workspace {
             burns: Vec::new(),
             one_offs: Vec::new(),
             cohorts: Vec::new(),
+            lagged: vec![vec![0.0; h]; sc.benefits.len()],
         }
     }
 }
@@ -253,12 +256,18 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
     }
     let per_user = x[sc.costs.run_per_active_user_month] * overrun;
     let onboarding = x[sc.costs.onboarding_per_new_user] * overrun;
-    let benefits: Vec<(f64, f64)> = sc
-        .benefits
-        .iter()
-        .map(|b| (x[b.per_active_user_month], x[b.lag_months]))
-        .collect();
     let monthly_discount = (1.0 + x[sc.discount_rate]).powf(-1.0 / 12.0);
+    adoption.fill(0.0, &mut m.active);
+    for i in 0..h {
+        m.benefits[i] = 0.0;
+    }
+    for (b, lagged) in sc.benefits.iter().zip(ws.lagged.iter_mut()) {
+        adoption.fill(x[b.lag_months], lagged);
+        let value = x[b.per_active_user_month];
+        for (sum, a) in m.benefits.iter_mut().zip(lagged.iter()) {
+            *sum += value * a;
+        }
+    }
 
     let mut prev_active = 0.0;
     let mut cum = 0.0;
@@ -269,21 +278,16 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
     let mut was_negative = false;
     for i in 0..h {
         let t = (i + 1) as f64;
-        let active = adoption.active(t);
+        let active = m.active[i];
         let access = adoption.with_access(t);
-        m.active[i] = active;
         m.usage[i] = if access > 0.0 { active / access } else { 0.0 };
         user_c[i] = per_user * active;
         onboard_c[i] = onboarding * (active - prev_active).max(0.0);
         prev_active = active;
         let cost = stage_c[i] + run_c[i] + user_c[i] + onboard_c[i] + retrain_c[i];
-        let benefit: f64 = benefits
-            .iter()
-            .map(|&(v, lag)| v * adoption.active(t - lag))
-            .sum();
+        let benefit = m.benefits[i];
         let net = benefit - cost;
         m.costs[i] = cost;
-        m.benefits[i] = benefit;
         m.net[i] = net;
         let before = cum;
         cum += net;

@@ -151,6 +151,8 @@ pub struct Scenario {
 pub const MAX_ITERATIONS: u64 = 100_000_000;
 /// The longest horizon, in months.
 pub const MAX_HORIZON: i64 = 600;
+/// The most reworks one gate allows (each costs a draw per iteration).
+pub const MAX_REWORKS: u32 = 100;
 
 impl Scenario {
     /// Reads and validates a scenario file.
@@ -171,17 +173,37 @@ impl Scenario {
         let loc = Locator::new(text);
         let de = toml::Deserializer::new(text);
         let raw: RawFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let (segs, logical) = convert_path(e.path(), &loc);
+            let (segs, mut logical) = convert_path(e.path(), &loc);
             let inner = e.inner();
             let offset = inner.span().map(|s| s.start).or_else(|| loc.offset(&segs));
-            let mut err = InputError::plain(file, tidy_serde_message(inner.message()));
-            err.path = (!logical.is_empty()).then_some(logical);
+            let mut message = tidy_serde_message(inner.message());
+            if !loc.parsed() {
+                // toml's parse errors run over several lines.
+                let lines: Vec<&str> = message.lines().map(str::trim).collect();
+                message = format!("this is not valid TOML: {}", lines.join(", "));
+            }
+            // A missing key is reported at its table: name the key itself.
+            // A missing top-level table has no line to point at.
+            let mut offset = offset;
+            if let Some(key) = missing_key(inner.message()) {
+                logical = if logical.is_empty() {
+                    offset = None;
+                    key.to_string()
+                } else {
+                    format!("{logical}.{key}")
+                };
+            }
+            let mut err = InputError::plain(file, message);
             if let Some(off) = offset {
                 let (l, c) = loc.line_col(off);
                 err.line = Some(l);
                 err.column = Some(c);
                 err.source_line = loc.source_line(l);
+                if logical.is_empty() && !loc.parsed() {
+                    logical = loc.path_at_line(l).unwrap_or_default();
+                }
             }
+            err.path = (!logical.is_empty()).then_some(logical);
             err
         })?;
         Builder {
@@ -244,7 +266,16 @@ fn convert_path(path: &serde_path_to_error::Path, loc: &Locator) -> (Vec<Seg>, S
     (segs, words.join("."))
 }
 
-/// serde's messages are good; make the distribution-related ones say so.
+/// The key named by serde's "missing field `key`" message.
+fn missing_key(msg: &str) -> Option<&str> {
+    msg.trim()
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()
+}
+
+/// serde's messages are good, but speak Rust: say "key" for "field" and
+/// name the kind of number rather than the Rust type.
 fn tidy_serde_message(msg: &str) -> String {
     let msg = msg.trim();
     if let Some(rest) = msg.strip_prefix("missing field ") {
@@ -256,7 +287,19 @@ fn tidy_serde_message(msg: &str) -> String {
             rest.replace("expected one of", "expected one of the keys")
         );
     }
-    msg.to_string()
+    let mut msg = msg.to_string();
+    for (rust, words) in [
+        ("expected f64", "expected a number"),
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number >= 0"),
+        ("expected u32", "expected a whole number >= 0"),
+        ("expected usize", "expected a whole number >= 0"),
+    ] {
+        if let Some(head) = msg.strip_suffix(rust) {
+            msg = format!("{head}{words}");
+        }
+    }
+    msg
 }
 
 struct Builder<'a> {
@@ -370,7 +413,10 @@ impl<'a> Builder<'a> {
             return Err(self.err(
                 &[k("scenario"), k("iterations")],
                 "scenario.iterations",
-                format!("iterations must be from 1 to {MAX_ITERATIONS}, got {iterations}"),
+                format!(
+                    "iterations must be from 1 to {}, got {iterations}",
+                    crate::format::thousands(MAX_ITERATIONS as f64)
+                ),
             ));
         }
         let discount_rate = self.input(
@@ -384,10 +430,12 @@ impl<'a> Builder<'a> {
 
         // [[stage]]
         if raw.stage.is_empty() {
-            return Err(InputError::plain(
+            let mut e = InputError::plain(
                 self.file,
                 "the scenario has no stages: add at least one [[stage]] with a name and duration_months",
-            ));
+            );
+            e.path = Some("stage".into());
+            return Err(e);
         }
         let n_stages = raw.stage.len();
         let mut stages: Vec<Stage> = Vec::with_capacity(n_stages);
@@ -505,6 +553,13 @@ impl<'a> Builder<'a> {
                     };
                     let needs_rework = rework > 0.0 || min_usage_rate.is_some();
                     let (rework_months, max_reworks) = match (g.rework_months, g.max_reworks) {
+                        (Some(_), Some(n)) if n > MAX_REWORKS => {
+                            return Err(self.err(
+                                &gat("max_reworks"),
+                                &gp("max_reworks"),
+                                format!("max_reworks must be at most {MAX_REWORKS}, got {n}"),
+                            ));
+                        }
                         (Some(m), Some(n)) => (
                             Some(self.input(
                                 &gat("rework_months"),

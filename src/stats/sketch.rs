@@ -27,6 +27,16 @@ struct Buckets {
 impl Buckets {
     #[inline]
     fn add(&mut self, key: u32, count: u32) {
+        let i = key.wrapping_sub(self.offset) as usize;
+        if i < self.counts.len() {
+            self.counts[i] += count;
+        } else {
+            self.grow_and_add(key, count);
+        }
+    }
+
+    #[cold]
+    fn grow_and_add(&mut self, key: u32, count: u32) {
         if self.counts.is_empty() {
             self.offset = key;
             self.counts.push(count);
@@ -54,27 +64,12 @@ impl Buckets {
 }
 
 /// Counts of values in log-linear buckets, for approximate quantiles.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sketch {
     pos: Buckets,
     neg: Buckets,
     zeros: u64,
     n: u64,
-    min: f64,
-    max: f64,
-}
-
-impl Default for Sketch {
-    fn default() -> Self {
-        Sketch {
-            pos: Buckets::default(),
-            neg: Buckets::default(),
-            zeros: 0,
-            n: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
-    }
 }
 
 #[inline]
@@ -94,8 +89,6 @@ impl Sketch {
     #[inline]
     pub fn insert(&mut self, x: f64) {
         self.n += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
         if x.abs() < TINY {
             self.zeros += 1;
         } else if x > 0.0 {
@@ -109,8 +102,6 @@ impl Sketch {
     pub fn merge(&mut self, other: &Sketch) {
         self.n += other.n;
         self.zeros += other.zeros;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
         self.pos.merge(&other.pos);
         self.neg.merge(&other.neg);
     }
@@ -128,7 +119,7 @@ impl Sketch {
         for (i, &c) in self.neg.counts.iter().enumerate().rev() {
             seen += u64::from(c);
             if r < seen {
-                return (-midpoint(self.neg.offset + i as u32)).clamp(self.min, self.max);
+                return -midpoint(self.neg.offset + i as u32);
             }
         }
         seen += self.zeros;
@@ -138,10 +129,10 @@ impl Sketch {
         for (i, &c) in self.pos.counts.iter().enumerate() {
             seen += u64::from(c);
             if r < seen {
-                return midpoint(self.pos.offset + i as u32).clamp(self.min, self.max);
+                return midpoint(self.pos.offset + i as u32);
             }
         }
-        self.max
+        unreachable!("rank {r} of {} values", self.n)
     }
 
     /// PERCENTILE.INC of the counted values, interpolating between the
