@@ -53,13 +53,25 @@ enum Sampler {
         from: f64,
         to: f64,
     },
-    /// `lo + scale * Beta(a, b)`, rejecting draws outside [min, max].
+    /// `lo + scale * X / (X + Y)`, X ~ Gamma(a), Y ~ Gamma(b) (an exact
+    /// Beta(a, b) draw), rejecting draws outside [min, max].
     Beta {
-        beta: rand_distr::Beta<f64>,
+        ga: rand_distr::Gamma<f64>,
+        gb: rand_distr::Gamma<f64>,
         lo: f64,
         scale: f64,
         min: f64,
         max: f64,
+    },
+    /// A normal (or the log of a lognormal) truncated to an upper tail:
+    /// drawn through the survival function `s = 1 - F`, which keeps full
+    /// precision where `F` rounds to 1. `z = mu - sigma * Phi^-1(s)`.
+    UpperTail {
+        mu: f64,
+        sigma: f64,
+        from_sf: f64,
+        to_sf: f64,
+        log: bool,
     },
     Normal {
         normal: rand_distr::Normal<f64>,
@@ -256,10 +268,12 @@ impl Shape {
             }
             Shape::Triangular { min, mode, max } => {
                 let (a, c, b) = (*min, *mode, *max);
-                if x < a {
-                    0.0
-                } else if x >= b {
+                // `x >= b` first (a point mass when a == b), then `x <= a`, so
+                // that mode == min never divides 0 by 0 at x == min.
+                if x >= b {
                     1.0
+                } else if x <= a {
+                    0.0
                 } else if x <= c {
                     (x - a) * (x - a) / ((b - a) * (c - a))
                 } else {
@@ -469,8 +483,11 @@ impl Dist {
                     return Err(no_mass());
                 }
                 if mass >= 0.25 {
+                    let gamma =
+                        |shape: f64| rand_distr::Gamma::new(shape, 1.0).map_err(|e| e.to_string());
                     Sampler::Beta {
-                        beta: rand_distr::Beta::new(alpha, beta).map_err(|e| e.to_string())?,
+                        ga: gamma(alpha)?,
+                        gb: gamma(beta)?,
                         lo: lo_,
                         scale,
                         min: a,
@@ -494,6 +511,33 @@ impl Dist {
                         lognormal: rand_distr::LogNormal::new(mu, sigma)
                             .map_err(|e| e.to_string())?,
                     }
+                }
+            }
+            Shape::Normal { .. } | Shape::LogNormal { .. }
+                if shape.normal_params().is_some_and(|(mu, _)| {
+                    let log = matches!(shape, Shape::LogNormal { .. });
+                    (if log {
+                        a.max(f64::MIN_POSITIVE).ln()
+                    } else {
+                        a
+                    }) > mu
+                }) =>
+            {
+                let log = matches!(shape, Shape::LogNormal { .. });
+                let (mu, sigma) = shape.normal_params().expect("normal");
+                let std = NormalCdf::new(0.0, 1.0).expect("standard normal");
+                let z = |x: f64| (if log { x.ln() } else { x } - mu) / sigma;
+                let (from_sf, to_sf) =
+                    (std.sf(z(a)), if b.is_finite() { std.sf(z(b)) } else { 0.0 });
+                if from_sf - to_sf <= 0.0 {
+                    return Err(no_mass());
+                }
+                Sampler::UpperTail {
+                    mu,
+                    sigma,
+                    from_sf,
+                    to_sf,
+                    log,
                 }
             }
             Shape::Triangular { .. } | Shape::Normal { .. } | Shape::LogNormal { .. } => {
@@ -578,6 +622,7 @@ impl Dist {
     pub fn quantile(&self, u: f64) -> f64 {
         match &self.sampler {
             Sampler::Fixed(v) => *v,
+            Sampler::UpperTail { .. } => self.upper_tail(u),
             Sampler::Discrete { values, cumulative } => {
                 let i = cumulative.partition_point(|c| *c < u - 1e-12);
                 values[i.min(values.len() - 1)]
@@ -630,6 +675,31 @@ impl Dist {
         s
     }
 
+    /// The quantile `u` of an upper-tail truncation, through the survival
+    /// function: `s = from_sf - u (from_sf - to_sf)`.
+    fn upper_tail(&self, u: f64) -> f64 {
+        let Sampler::UpperTail {
+            mu,
+            sigma,
+            from_sf,
+            to_sf,
+            log,
+        } = self.sampler
+        else {
+            unreachable!("only for upper tails")
+        };
+        let s = from_sf - u.clamp(0.0, 1.0) * (from_sf - to_sf);
+        let std = NormalCdf::new(0.0, 1.0).expect("standard normal");
+        let z = if s <= 0.0 {
+            f64::INFINITY
+        } else {
+            -std.inverse_cdf(s)
+        };
+        let x = mu + sigma * z;
+        let (a, b) = self.range();
+        (if log { x.exp() } else { x }).clamp(a, b)
+    }
+
     /// One draw.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
@@ -642,17 +712,23 @@ impl Dist {
                 self.shape.quantile(u).clamp(a, b)
             }
             Sampler::Beta {
-                beta,
+                ga,
+                gb,
                 lo,
                 scale,
                 min,
                 max,
             } => loop {
-                let x = lo + scale * beta.sample(rng);
+                let (g, h) = (ga.sample(rng), gb.sample(rng));
+                if g + h <= 0.0 {
+                    continue; // both underflowed: tiny shapes only
+                }
+                let x = lo + scale * (g / (g + h));
                 if x >= *min && x <= *max {
                     break x;
                 }
             },
+            Sampler::UpperTail { .. } => self.upper_tail(rng.random::<f64>()),
             Sampler::Normal { normal } => normal.sample(rng),
             Sampler::LogNormal { lognormal } => lognormal.sample(rng),
             Sampler::Discrete { values, cumulative } => {
@@ -747,5 +823,50 @@ mod tests {
         assert!(e.contains("p10 < p90"), "{e}");
         let e = Dist::new(Shape::Uniform { lo: 0.0, hi: 1.0 }, Some(2.0), None).unwrap_err();
         assert!(e.contains("no probability"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod tail_tests {
+    use super::*;
+    use rand::SeedableRng;
+    use statrs::distribution::Continuous;
+
+    /// N(0, 1) truncated to [8, inf): F(8) rounds to 1 in double precision,
+    /// so the draws go through the survival function. Their mean must be
+    /// the inverse Mills ratio phi(8) / Q(8) = 8.1215, within 4 standard
+    /// errors (the tail's variance is 1 + a L - L^2, L the ratio).
+    #[test]
+    fn a_far_upper_tail_truncation_is_sampled_exactly() {
+        let d = Dist::new(Shape::Normal { mean: 0.0, sd: 1.0 }, Some(8.0), None).unwrap();
+        let std = NormalCdf::new(0.0, 1.0).unwrap();
+        let ratio = std.pdf(8.0) / std.sf(8.0);
+        let sd = (1.0 + 8.0 * ratio - ratio * ratio).sqrt();
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let n = 20_000;
+        let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+        assert!(xs.iter().all(|x| *x > 8.0));
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let se = sd / (n as f64).sqrt();
+        assert!(
+            (mean - ratio).abs() < 4.0 * se,
+            "mean {mean}, want {ratio} +/- {}",
+            4.0 * se
+        );
+        let mut distinct = xs.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert!(
+            distinct.len() > n * 9 / 10,
+            "draws are not stuck on a few values"
+        );
+        // a lognormal truncated far in its upper tail works the same way
+        let ln = Dist::new(Shape::LogNormal { p10: 1.0, p90: 1.6 }, Some(1e6), None);
+        assert!(
+            ln.is_err(),
+            "a tail beyond 1e-300 of probability has no mass"
+        );
+        let ln = Dist::new(Shape::LogNormal { p10: 1.0, p90: 1.6 }, Some(6.0), None).unwrap();
+        assert!(ln.sample(&mut rng) >= 6.0);
     }
 }

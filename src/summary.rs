@@ -260,7 +260,7 @@ impl Summary {
             horizon_months: sc.horizon_months,
             iterations: n,
             seed: r.seed,
-            discount_rate: sc.inputs[sc.discount_rate].dist.describe(),
+            discount_rate: describe_rate(&sc.inputs[sc.discount_rate].dist),
             leading,
             payback,
             npv,
@@ -275,6 +275,42 @@ impl Summary {
     }
 }
 
+/// A fixed rate as a percentage ("10%"), a distribution as written.
+fn describe_rate(d: &crate::dist::Dist) -> String {
+    if d.is_fixed() {
+        let r = d.quantile(0.5) * 100.0;
+        let s = format!("{r:.2}");
+        format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        d.describe()
+    }
+}
+
+/// A band value read from a sketch is good to 0.39%: keep 6 significant
+/// figures so the files do not suggest more precision than there is.
+fn six_figures(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let digits = 5 - v.abs().log10().floor() as i32;
+    if digits >= 0 {
+        let scale = 10f64.powi(digits);
+        (v * scale).round() / scale
+    } else {
+        let unit = 10f64.powi(-digits);
+        (v / unit).round() * unit
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn six_figures_rounds_without_float_noise() {
+    assert_eq!(six_figures(62_361.600_000_000_09), 62_361.6);
+    assert_eq!(six_figures(-1_234_567.8), -1_234_570.0);
+    assert_eq!(six_figures(0.123_456_78), 0.123_457);
+    assert_eq!(six_figures(0.0), 0.0);
+}
+
 fn monthly_bands(sc: &Scenario, r: &RunResult) -> MonthlyBands {
     let m = &r.monthly;
     let n = r.iterations as f64;
@@ -285,9 +321,9 @@ fn monthly_bands(sc: &Scenario, r: &RunResult) -> MonthlyBands {
             .map(|month| {
                 let s = m.sketch(k, month);
                 Band {
-                    p10: s.quantile(0.1),
-                    p50: s.quantile(0.5),
-                    p90: s.quantile(0.9),
+                    p10: six_figures(s.quantile(0.1)),
+                    p50: six_figures(s.quantile(0.5)),
+                    p90: six_figures(s.quantile(0.9)),
                     mean: m.sums[k][month - 1] / n,
                 }
             })

@@ -39,6 +39,18 @@ impl OutputDir {
                 "cannot write the output folder: a file of that name exists",
             ));
         }
+        // A file where a folder should be gets a plain message, not "os error 17".
+        for ancestor in target.ancestors().skip(1) {
+            if ancestor.is_file() {
+                return Err(InputError::plain(
+                    target.display().to_string(),
+                    format!(
+                        "cannot write the output folder: '{}' is a file, not a folder",
+                        ancestor.display()
+                    ),
+                ));
+            }
+        }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),

@@ -276,10 +276,16 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
     let mut min_cum = 0.0f64;
     let mut payback = None;
     let mut was_negative = false;
+    // W(t): cohorts open in time order, so one pass adds each as it opens
+    let (mut opened, mut with_access) = (0, 0.0);
     for i in 0..h {
         let t = (i + 1) as f64;
         let active = m.active[i];
-        let access = adoption.with_access(t);
+        while opened < ws.cohorts.len() && ws.cohorts[opened].access <= t {
+            with_access += ws.cohorts[opened].size;
+            opened += 1;
+        }
+        let access = if t >= kill { 0.0 } else { with_access };
         m.usage[i] = if access > 0.0 { active / access } else { 0.0 };
         user_c[i] = per_user * active;
         onboard_c[i] = onboarding * (active - prev_active).max(0.0);
