@@ -63,6 +63,15 @@ enum Sampler {
         min: f64,
         max: f64,
     },
+    /// Beta(a, b) with a, b >= 1 (every PERT): exact rejection from a
+    /// piecewise-constant envelope over equal cells, see [`BetaTable`].
+    BetaTable {
+        table: Box<BetaTable>,
+        lo: f64,
+        scale: f64,
+        min: f64,
+        max: f64,
+    },
     /// A normal (or the log of a lognormal) truncated to an upper tail:
     /// drawn through the survival function `s = 1 - F`, which keeps full
     /// precision where `F` rounds to 1. `z = mu - sigma * Phi^-1(s)`.
@@ -73,11 +82,17 @@ enum Sampler {
         to_sf: f64,
         log: bool,
     },
+    /// Drawn directly, rejecting draws outside [min, max] (infinite when
+    /// untruncated).
     Normal {
         normal: rand_distr::Normal<f64>,
+        min: f64,
+        max: f64,
     },
     LogNormal {
         lognormal: rand_distr::LogNormal<f64>,
+        min: f64,
+        max: f64,
     },
     /// Cumulative weights (normalised to end at 1) over the kept values, sorted.
     Discrete {
@@ -333,11 +348,12 @@ impl Shape {
                     return a;
                 }
                 let fc = (c - a) / (b - a);
-                if u < fc {
+                let x = if u < fc {
                     a + (u * (b - a) * (c - a)).sqrt()
                 } else {
                     b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
-                }
+                };
+                x.clamp(a, b) // b - (b - a) may round below a
             }
             Shape::Pert { min, .. } if self.beta_params().is_none() => *min,
             Shape::Pert { .. } | Shape::Beta { .. } => {
@@ -398,6 +414,111 @@ fn bisect(f: impl Fn(f64) -> f64, u: f64, mut lo: f64, mut hi: f64) -> f64 {
         }
     }
     hi
+}
+
+/// An exact sampler for Beta(a, b) with a, b >= 1, whose density
+/// `f(x) ~ x^(a-1) (1-x)^(b-1)` is bounded and unimodal.
+///
+/// [0, 1] is cut into [`BetaTable::CELLS`] equal cells. On each cell `f` lies
+/// between `bottom` (the smaller end value: unimodal) and `top` (the mode
+/// if inside, else the larger end value). A cell is chosen in proportion to
+/// `top` (Walker's alias method), `x` uniformly in it and a height `h`
+/// uniformly under `top`; `x` is kept when `h <= f(x)`. That is plain
+/// rejection sampling under an envelope, so the draws follow Beta(a, b)
+/// exactly; `h <= bottom` accepts without evaluating `f` (the squeeze),
+/// which is nearly every draw.
+#[derive(Debug, Clone)]
+pub struct BetaTable {
+    a1: f64,
+    b1: f64,
+    cells: Vec<Cell>,
+}
+
+/// One cell of a [`BetaTable`], packed so a draw touches one cache line.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    /// Probability of keeping this cell in the alias draw.
+    keep: f64,
+    /// The envelope's height and the squeeze's height on the cell.
+    top: f64,
+    bottom: f64,
+    alias: usize,
+}
+
+impl BetaTable {
+    pub const CELLS: usize = 256;
+
+    pub fn new(a: f64, b: f64) -> BetaTable {
+        let (a1, b1) = (a - 1.0, b - 1.0);
+        let n = Self::CELLS;
+        let f = |x: f64| Self::density(a1, b1, x);
+        let mode = if a1 + b1 > 0.0 { a1 / (a1 + b1) } else { 0.5 };
+        let mut top = Vec::with_capacity(n);
+        let mut bottom = Vec::with_capacity(n);
+        for i in 0..n {
+            let (l, r) = (i as f64 / n as f64, (i + 1) as f64 / n as f64);
+            let (fl, fr) = (f(l), f(r));
+            let peak = if mode > l && mode < r {
+                f(mode)
+            } else {
+                fl.max(fr)
+            };
+            // a hair of slack against rounding in either direction
+            top.push(peak * (1.0 + 1e-12));
+            bottom.push(fl.min(fr) * (1.0 - 1e-12));
+        }
+        // Walker/Vose alias table over the envelope's cell areas.
+        let total: f64 = top.iter().sum();
+        let mut scaled: Vec<f64> = top.iter().map(|t| t * n as f64 / total).collect();
+        let mut keep = vec![1.0; n];
+        let mut alias: Vec<usize> = (0..n).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|&i| scaled[i] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            keep[s] = scaled[s];
+            alias[s] = l;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        let cells = (0..n)
+            .map(|i| Cell {
+                keep: keep[i],
+                top: top[i],
+                bottom: bottom[i],
+                alias: alias[i],
+            })
+            .collect();
+        BetaTable { a1, b1, cells }
+    }
+
+    /// `x^(a-1) (1-x)^(b-1)`, unnormalised.
+    #[inline]
+    fn density(a1: f64, b1: f64, x: f64) -> f64 {
+        let left = if a1 == 0.0 { 1.0 } else { x.powf(a1) };
+        let right = if b1 == 0.0 { 1.0 } else { (1.0 - x).powf(b1) };
+        left * right
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let n = Self::CELLS;
+        loop {
+            let u = rng.random::<f64>() * n as f64;
+            let mut i = (u as usize).min(n - 1);
+            if u - i as f64 >= self.cells[i].keep {
+                i = self.cells[i].alias;
+            }
+            let cell = self.cells[i];
+            let x = (i as f64 + rng.random::<f64>()) * (1.0 / Self::CELLS as f64);
+            let h = rng.random::<f64>() * cell.top;
+            if h <= cell.bottom || h <= Self::density(self.a1, self.b1, x) {
+                return x;
+            }
+        }
+    }
 }
 
 impl Dist {
@@ -482,7 +603,15 @@ impl Dist {
                 if mass <= 0.0 {
                     return Err(no_mass());
                 }
-                if mass >= 0.25 {
+                if mass >= 0.25 && alpha >= 1.0 && beta >= 1.0 {
+                    Sampler::BetaTable {
+                        table: Box::new(BetaTable::new(alpha, beta)),
+                        lo: lo_,
+                        scale,
+                        min: a,
+                        max: b,
+                    }
+                } else if mass >= 0.25 {
                     let gamma =
                         |shape: f64| rand_distr::Gamma::new(shape, 1.0).map_err(|e| e.to_string());
                     Sampler::Beta {
@@ -500,16 +629,24 @@ impl Dist {
                     }
                 }
             }
-            Shape::Normal { .. } | Shape::LogNormal { .. } if !truncated => {
+            Shape::Normal { .. } | Shape::LogNormal { .. }
+                if !truncated || shape.cdf(b) - shape.cdf(a) >= 0.5 =>
+            {
+                // untruncated, or truncated but keeping most of the mass:
+                // draw and reject what falls outside [a, b] (exact)
                 let (mu, sigma) = shape.normal_params().expect("normal");
                 if matches!(shape, Shape::Normal { .. }) {
                     Sampler::Normal {
                         normal: rand_distr::Normal::new(mu, sigma).map_err(|e| e.to_string())?,
+                        min: a,
+                        max: b,
                     }
                 } else {
                     Sampler::LogNormal {
                         lognormal: rand_distr::LogNormal::new(mu, sigma)
                             .map_err(|e| e.to_string())?,
+                        min: a,
+                        max: b,
                     }
                 }
             }
@@ -729,8 +866,34 @@ impl Dist {
                 }
             },
             Sampler::UpperTail { .. } => self.upper_tail(rng.random::<f64>()),
-            Sampler::Normal { normal } => normal.sample(rng),
-            Sampler::LogNormal { lognormal } => lognormal.sample(rng),
+            Sampler::BetaTable {
+                table,
+                lo,
+                scale,
+                min,
+                max,
+            } => loop {
+                let x = lo + scale * table.sample(rng);
+                if x >= *min && x <= *max {
+                    break x;
+                }
+            },
+            Sampler::Normal { normal, min, max } => loop {
+                let x = normal.sample(rng);
+                if x >= *min && x <= *max {
+                    break x;
+                }
+            },
+            Sampler::LogNormal {
+                lognormal,
+                min,
+                max,
+            } => loop {
+                let x = lognormal.sample(rng);
+                if x >= *min && x <= *max {
+                    break x;
+                }
+            },
             Sampler::Discrete { values, cumulative } => {
                 let u: f64 = rng.random();
                 let i = cumulative

@@ -8,6 +8,7 @@
 //! same order on one thread or sixty-four.
 
 use std::io::{self, Write};
+use std::sync::Mutex;
 
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -98,6 +99,18 @@ pub struct Records {
 }
 
 impl Records {
+    fn with_capacity(n: usize) -> Records {
+        Records {
+            payback: Vec::with_capacity(n),
+            npv: Vec::with_capacity(n),
+            roi: Vec::with_capacity(n),
+            total_cost: Vec::with_capacity(n),
+            total_benefit: Vec::with_capacity(n),
+            peak_funding: Vec::with_capacity(n),
+            first_access: Vec::with_capacity(n),
+        }
+    }
+
     fn push(&mut self, o: &Outcome) {
         self.payback.push(o.payback.unwrap_or(f64::INFINITY));
         self.npv.push(o.npv);
@@ -174,17 +187,23 @@ pub struct Monthly {
     pub sketches: Vec<Sketch>,
 }
 
+/// One (indicator, month) sketch per band, `[k * months + m - 1]`.
+fn new_sketches(months: usize) -> Vec<Sketch> {
+    vec![Sketch::default(); INDICATORS.len() * months]
+}
+
 impl Monthly {
+    /// Sums only: sketches are kept per worker thread (see [`run`]).
     fn new(months: usize) -> Monthly {
         Monthly {
             months,
             sums: vec![vec![0.0; months]; INDICATORS.len()],
             cost_part_sums: vec![vec![0.0; months]; COST_PARTS.len()],
-            sketches: vec![Sketch::default(); INDICATORS.len() * months],
+            sketches: Vec::new(),
         }
     }
 
-    fn add(&mut self, m: &model::Months) {
+    fn add(&mut self, m: &model::Months, sketches: &mut [Sketch]) {
         let paths = [
             &m.usage,
             &m.active,
@@ -194,7 +213,7 @@ impl Monthly {
             &m.cumulative,
         ];
         for (k, path) in paths.iter().enumerate() {
-            let sketches = &mut self.sketches[k * self.months..(k + 1) * self.months];
+            let sketches = &mut sketches[k * self.months..(k + 1) * self.months];
             for ((s, sum), v) in sketches.iter_mut().zip(&mut self.sums[k]).zip(path.iter()) {
                 s.insert(*v);
                 *sum += v;
@@ -213,9 +232,6 @@ impl Monthly {
             .zip(other.sums.iter().chain(other.cost_part_sums.iter()))
         {
             a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-        }
-        for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
-            a.merge(b);
         }
     }
 
@@ -305,7 +321,13 @@ fn fmt_opt(buf: &mut String, v: Option<f64>) -> &str {
     buf.as_str()
 }
 
-fn simulate_block(sc: &Scenario, opts: &RunOptions, block: u64, rows: bool) -> BlockOut {
+fn simulate_block(
+    sc: &Scenario,
+    opts: &RunOptions,
+    block: u64,
+    rows: bool,
+    sketches: &mut [Sketch],
+) -> BlockOut {
     let start = block * BLOCK;
     let end = (start + BLOCK).min(opts.iterations);
     let mut ws = Workspace::new(sc);
@@ -313,7 +335,7 @@ fn simulate_block(sc: &Scenario, opts: &RunOptions, block: u64, rows: bool) -> B
     let mut gate_u = vec![0.0; sc.gate_draws()];
     let uncertain = sc.uncertain_inputs();
     let mut out = BlockOut {
-        records: Records::default(),
+        records: Records::with_capacity((end - start) as usize),
         funnel: Funnel::new(sc.stages.len()),
         monthly: Monthly::new(sc.horizon_months),
         rows: Vec::new(),
@@ -330,7 +352,7 @@ fn simulate_block(sc: &Scenario, opts: &RunOptions, block: u64, rows: bool) -> B
         model::simulate(sc, &x, &gate_u, &mut ws);
         out.records.push(&ws.outcome);
         out.funnel.add(&ws.outcome);
-        out.monthly.add(&ws.months);
+        out.monthly.add(&ws.months, sketches);
         if let Some(w) = writer.as_mut() {
             write_row(w, sc, i + 1, &x, &uncertain, &ws.outcome, &mut buf)
                 .expect("writing to memory cannot fail");
@@ -389,18 +411,29 @@ pub fn run(
         let mut result = RunResult {
             iterations: opts.iterations,
             seed: opts.seed,
-            records: Records::default(),
+            records: Records::with_capacity(opts.iterations as usize),
             funnel: Funnel::new(sc.stages.len()),
             monthly: Monthly::new(sc.horizon_months),
         };
         let want_rows = rows.is_some();
+        // Band sketches hold integer counts, so they can be filled per worker
+        // thread and merged in any order with the same result; each thread
+        // only ever takes its own lock.
+        let workers = rayon::current_num_threads().max(1);
+        let sketch_sets: Vec<Mutex<Vec<Sketch>>> = (0..workers)
+            .map(|_| Mutex::new(new_sketches(sc.horizon_months)))
+            .collect();
         let mut first = 0;
         while first < n_blocks {
             let last = (first + BLOCKS_PER_ROUND).min(n_blocks);
             let outs: Vec<BlockOut> = (first..last)
                 .into_par_iter()
                 .map(|b| {
-                    let out = simulate_block(sc, opts, b, want_rows);
+                    let worker = rayon::current_thread_index().unwrap_or(0) % workers;
+                    let mut sketches = sketch_sets[worker]
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let out = simulate_block(sc, opts, b, want_rows, &mut sketches);
                     progress(out.records.npv.len() as u64);
                     out
                 })
@@ -415,6 +448,19 @@ pub fn run(
             }
             first = last;
         }
+        let mut sets = sketch_sets.into_iter().map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        });
+        let mut sketches = sets
+            .next()
+            .unwrap_or_else(|| new_sketches(sc.horizon_months));
+        for set in sets {
+            for (a, b) in sketches.iter_mut().zip(&set) {
+                a.merge(b);
+            }
+        }
+        result.monthly.sketches = sketches;
         Ok(result)
     };
     match opts.threads {

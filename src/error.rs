@@ -9,8 +9,8 @@ pub struct InputError {
     /// The file the problem is in (or the flag, for command-line input).
     pub file: String,
     /// 1-based line and column, where known.
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
     /// The input's path, such as `stage.Pilot.gate.pass`.
     pub path: Option<String>,
     /// What is wrong and what was expected.

@@ -59,9 +59,7 @@ pub fn pct(p: f64) -> String {
         "0%".into()
     } else if x < 0.1 {
         "<0.1%".into()
-    } else if x < 10.0 && (x - x.round()).abs() > 0.05 {
-        format!("{x:.1}%")
-    } else if x > 99.5 && p < 1.0 {
+    } else if (x < 10.0 && (x - x.round()).abs() > 0.05) || (x > 99.5 && p < 1.0) {
         format!("{x:.1}%")
     } else {
         format!("{x:.0}%")

@@ -2,13 +2,13 @@
 //! serialisable [`Summary`] that the terminal, JSON, Markdown and CSV
 //! outputs all read, so they can never disagree.
 
-use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 
 use crate::engine::{RunResult, INDICATORS};
 use crate::model::COST_PARTS;
 use crate::scenario::Scenario;
 use crate::stats::{mean_se, share_se, Percentile};
+use rayon::prelude::*;
 
 /// A probability with its Monte Carlo standard error.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
@@ -194,7 +194,7 @@ pub struct Summary {
 
 fn sorted(values: &[f64]) -> Vec<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    v.par_sort_unstable_by(f64::total_cmp);
+    crate::stats::sort_f64(&mut v);
     v
 }
 
@@ -202,7 +202,24 @@ impl Summary {
     pub fn new(sc: &Scenario, scenario_file: &str, r: &RunResult) -> Summary {
         let n = r.iterations;
         let rec = &r.records;
-        let paybacks = sorted(&rec.payback);
+        // the seven exact sorts are independent: run them side by side
+        let columns = [
+            &rec.payback,
+            &rec.npv,
+            &rec.roi,
+            &rec.first_access,
+            &rec.peak_funding,
+            &rec.total_cost,
+            &rec.total_benefit,
+        ];
+        let mut sorted_columns: Vec<Vec<f64>> = columns.par_iter().map(|c| sorted(c)).collect();
+        let total_benefit_sorted = sorted_columns.pop().expect("seven");
+        let total_cost_sorted = sorted_columns.pop().expect("seven");
+        let peak_sorted = sorted_columns.pop().expect("seven");
+        let access = sorted_columns.pop().expect("seven");
+        let rois = sorted_columns.pop().expect("seven");
+        let npvs = sorted_columns.pop().expect("seven");
+        let paybacks = sorted_columns.pop().expect("seven");
         let within = |months: f64| {
             let k = paybacks.partition_point(|p| *p <= months) as u64;
             Prob::of(k, n)
@@ -217,18 +234,15 @@ impl Summary {
             p50: Percentile::of(&paybacks, 0.5).into(),
             p90: Percentile::of(&paybacks, 0.9).into(),
         };
-        let npvs = sorted(&rec.npv);
         let positive = npvs.len() - npvs.partition_point(|v| *v <= 0.0);
         let npv = Npv {
             spread: Spread::of(&npvs).expect("at least one iteration"),
             p_positive: Prob::of(positive as u64, n),
         };
-        let rois = sorted(&rec.roi);
         let roi = Roi {
             defined_share: rois.len() as f64 / n as f64,
             stats: Spread::of(&rois),
         };
-        let access = sorted(&rec.first_access);
         let leading = Leading {
             p_access: Prob::of(access.len() as u64, n),
             first_access_month: Spread::of(&access),
@@ -265,9 +279,9 @@ impl Summary {
             payback,
             npv,
             roi,
-            peak_funding: Spread::of(&sorted(&rec.peak_funding)).expect("iterations"),
-            total_cost: Spread::of(&sorted(&rec.total_cost)).expect("iterations"),
-            total_benefit: Spread::of(&sorted(&rec.total_benefit)).expect("iterations"),
+            peak_funding: Spread::of(&peak_sorted).expect("iterations"),
+            total_cost: Spread::of(&total_cost_sorted).expect("iterations"),
+            total_benefit: Spread::of(&total_benefit_sorted).expect("iterations"),
             p_killed: Prob::of(killed, n),
             funnel,
             monthly: monthly_bands(sc, r),

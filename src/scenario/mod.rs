@@ -196,8 +196,8 @@ impl Scenario {
             let mut err = InputError::plain(file, message);
             if let Some(off) = offset {
                 let (l, c) = loc.line_col(off);
-                err.line = Some(l);
-                err.column = Some(c);
+                err.line = Some(l as u32);
+                err.column = Some(c as u32);
                 err.source_line = loc.source_line(l);
                 if logical.is_empty() && !loc.parsed() {
                     logical = loc.path_at_line(l).unwrap_or_default();
@@ -324,8 +324,8 @@ impl<'a> Builder<'a> {
         e.path = Some(path.to_string());
         if let Some(off) = self.loc.offset(toml) {
             let (l, c) = self.loc.line_col(off);
-            e.line = Some(l);
-            e.column = Some(c);
+            e.line = Some(l as u32);
+            e.column = Some(c as u32);
             e.source_line = self.loc.source_line(l);
         }
         e

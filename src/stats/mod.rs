@@ -2,9 +2,11 @@
 
 pub mod quantile;
 pub mod sketch;
+pub mod sort;
 
 pub use quantile::{percentile_inc, Percentile};
 pub use sketch::Sketch;
+pub use sort::sort_f64;
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
