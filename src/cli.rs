@@ -181,7 +181,7 @@ fn run(args: RunArgs) -> Result<()> {
         if args.no_iterations_csv {
             text = text.replace(", iterations.csv)", ")");
         }
-        print!("{text}");
+        write_stdout(&text)?;
     }
     Ok(())
 }
@@ -225,6 +225,27 @@ impl Progress {
     }
 }
 
+/// Appends a line to a String (writing to a String cannot fail).
+macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Writes to stdout; a reader that closed the pipe early (`| head`) is not
+/// an error.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Four significant figures, with thousands separators for large values.
 fn sig(v: f64) -> String {
     if v.abs() >= 1000.0 {
@@ -244,8 +265,10 @@ fn sig(v: f64) -> String {
 
 fn validate(path: &Path) -> Result<()> {
     let (sc, file, _) = load(Some(path))?;
+    let mut out = String::new();
     let uncertain = sc.uncertain_inputs();
-    println!(
+    outln!(
+        out,
         "{file}: valid. \"{}\": {} stages, {} benefit stream{}, {}-month horizon, money in {}.",
         sc.name,
         sc.stages.len(),
@@ -255,10 +278,14 @@ fn validate(path: &Path) -> Result<()> {
         sc.currency
     );
     if uncertain.is_empty() {
-        println!("No uncertain inputs: every run of this scenario gives the same result.");
-        return Ok(());
+        outln!(
+            out,
+            "No uncertain inputs: every run of this scenario gives the same result."
+        );
+        return write_stdout(&out);
     }
-    println!(
+    outln!(
+        out,
         "\n{} uncertain inputs (P10 / P50 / P90 of each as drawn):\n",
         uncertain.len()
     );
@@ -268,14 +295,20 @@ fn validate(path: &Path) -> Result<()> {
         .max()
         .unwrap_or(10)
         .max(5);
-    println!(
+    outln!(
+        out,
         "  {:<w$}  {:>10}  {:>10}  {:>10}  {:<18}  distribution",
-        "input", "P10", "P50", "P90", "unit"
+        "input",
+        "P10",
+        "P50",
+        "P90",
+        "unit"
     );
     for &i in &uncertain {
         let input = &sc.inputs[i];
         let d = &input.dist;
-        println!(
+        outln!(
+            out,
             "  {:<w$}  {:>10}  {:>10}  {:>10}  {:<18}  {}",
             input.path,
             sig(d.quantile(0.1)),
@@ -285,7 +318,13 @@ fn validate(path: &Path) -> Result<()> {
             d.describe()
         );
     }
-    Ok(())
+    if sc.benefits.is_empty() {
+        outln!(
+            out,
+            "\nNote: no [[benefit]] stream, so this scenario can never pay back."
+        );
+    }
+    write_stdout(&out)
 }
 
 fn init(file: &Path, force: bool) -> Result<()> {
@@ -300,9 +339,10 @@ fn init(file: &Path, force: bool) -> Result<()> {
     std::fs::write(file, EXAMPLE_TOML).map_err(|e| {
         InputError::plain(&shown, format!("cannot write the starter scenario: {e}"))
     })?;
-    println!("Wrote {shown}: a commented starter scenario (the built-in example).");
-    println!("Next: edit it, then `gatecast validate {shown}` and `gatecast run {shown}`.");
-    Ok(())
+    write_stdout(&format!(
+        "Wrote {shown}: a commented starter scenario (the built-in example).\n\
+         Next: edit it, then `gatecast validate {shown}` and `gatecast run {shown}`.\n"
+    ))
 }
 
 #[cfg(test)]

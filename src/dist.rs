@@ -717,6 +717,12 @@ impl Dist {
         )
     }
 
+    /// True when no draw can equal the lower end of [`Dist::range`]: a
+    /// lognormal's 0 is a limit, never a value.
+    pub fn lower_end_open(&self) -> bool {
+        matches!(self.shape, Shape::LogNormal { .. }) && self.range().0 <= 0.0
+    }
+
     /// The CDF of the (truncated) distribution.
     pub fn cdf(&self, x: f64) -> f64 {
         let (a, b) = self.range();

@@ -346,7 +346,9 @@ impl<'a> Builder<'a> {
         let problem = match allowed {
             Allowed::Any => None,
             Allowed::NonNegative if lo < 0.0 => Some("cannot be negative"),
-            Allowed::Positive if lo <= 0.0 => Some("must be greater than 0"),
+            Allowed::Positive if lo < 0.0 || (lo == 0.0 && !dist.lower_end_open()) => {
+                Some("must be greater than 0")
+            }
             Allowed::UnitInterval if lo < 0.0 || hi > 1.0 => Some("must lie between 0 and 1"),
             Allowed::AboveMinusOne if lo <= -1.0 => Some("must be greater than -1"),
             _ => None,
@@ -517,10 +519,21 @@ impl<'a> Builder<'a> {
                         }
                     }
                     if pass + rework > 1.0 + 1e-12 {
+                        let (key, hint) = if g.pass.is_some() {
+                            ("pass", String::new())
+                        } else {
+                            (
+                                "rework",
+                                format!(
+                                    "; pass defaults to 1, so with rework = {rework} write pass = {} or less",
+                                    1.0 - rework
+                                ),
+                            )
+                        };
                         return Err(self.err(
-                            &gat(if g.pass.is_some() { "pass" } else { "rework" }),
-                            &gp("pass"),
-                            format!("pass + rework must be at most 1 (kill = 1 - pass - rework), got {pass} + {rework} = {}", pass + rework),
+                            &gat(key),
+                            &gp(key),
+                            format!("pass + rework must be at most 1 (kill = 1 - pass - rework), got {pass} + {rework} = {}{hint}", pass + rework),
                         ));
                     }
                     let decision_delay = self.input(

@@ -1,1 +1,81 @@
+use super::*;
 
+const BASE: &str = r#"
+[scenario]
+name = "Small"
+[[stage]]
+name = "Pilot"
+duration_months = 2
+scope = 0.2
+[stage.gate]
+pass = 0.7
+rework = 0.2
+rework_months = 1
+max_reworks = 1
+[[stage]]
+name = "Production"
+duration_months = 1
+scope = 1
+[adoption]
+target_users = 100
+curve = "bass"
+ceiling = 0.6
+p = 0.03
+q = 0.4
+"#;
+
+#[test]
+fn defaults_follow_the_contract() {
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    assert_eq!(sc.currency, "USD");
+    assert_eq!(sc.horizon_months, 36);
+    assert_eq!((sc.iterations, sc.seed), (10_000, 0));
+    assert_eq!(sc.inputs[sc.discount_rate].dist.quantile(0.5), 0.0);
+    assert_eq!(sc.inputs[sc.costs.overrun].dist.quantile(0.5), 1.0);
+    assert!(sc.costs.retraining_every_months.is_none());
+    assert!(sc.stages[1].gate.is_none());
+    assert_eq!(sc.gate_draws(), 2, "max_reworks + 1 draws for the one gate");
+}
+
+#[test]
+fn every_input_has_its_path() {
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    let paths: Vec<&str> = sc.inputs.iter().map(|i| i.path.as_str()).collect();
+    for p in [
+        "scenario.discount_rate",
+        "stage.Pilot.duration_months",
+        "stage.Pilot.gate.rework_months",
+        "stage.Pilot.gate.decision_delay_months",
+        "stage.Production.scope",
+        "adoption.ceiling",
+        "adoption.p",
+        "costs.overrun",
+    ] {
+        assert!(paths.contains(&p), "{p} missing from {paths:?}");
+    }
+}
+
+#[test]
+fn a_lognormal_is_accepted_where_a_value_must_be_positive() {
+    let toml = BASE.replace("p = 0.03", "p = { lognormal = { p10 = 0.01, p90 = 0.05 } }");
+    assert!(Scenario::from_toml(&toml, "t.toml").is_ok());
+    // a uniform reaching 0 is not: p = 0 would divide by zero
+    let toml = BASE.replace("p = 0.03", "p = { uniform = [0, 0.05] }");
+    let e = Scenario::from_toml(&toml, "t.toml").unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("adoption.p"));
+    assert!(e.message.contains("greater than 0"), "{}", e.message);
+}
+
+#[test]
+fn rework_alone_explains_that_pass_defaults_to_one() {
+    let toml = BASE.replace("pass = 0.7\n", "");
+    let e = Scenario::from_toml(&toml, "t.toml").unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("stage.Pilot.gate.rework"));
+    assert_eq!(e.line, Some(9), "the rework line, once pass is removed");
+    assert!(e.message.contains("pass defaults to 1"), "{}", e.message);
+    assert!(
+        e.message.contains("write pass = 0.8 or less"),
+        "{}",
+        e.message
+    );
+}
