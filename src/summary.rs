@@ -300,7 +300,7 @@ fn describe_rate(d: &crate::dist::Dist) -> String {
     }
 }
 
-/// A band value read from a sketch is good to 0.39%: keep 6 significant
+/// A band value read from a sketch is good to 0.78%: keep 6 significant
 /// figures so the files do not suggest more precision than there is.
 fn six_figures(v: f64) -> f64 {
     if v == 0.0 || !v.is_finite() {

@@ -4,14 +4,19 @@
 //! Storing every month of every iteration would cost `8 x months x
 //! iterations` bytes per indicator (1.7 GB for six indicators, 36 months and
 //! a million iterations). Instead each (indicator, month) keeps counts in
-//! buckets whose width is 1/128 of a power of two, read straight off the
-//! bits of the f64. A bucket's midpoint is within `2^-8` (0.39%) of every
-//! value in it, so each order statistic read back is within 0.39% of the
+//! buckets whose width is 1/64 of a power of two, read straight off the
+//! bits of the f64. A bucket's midpoint is within `2^-7` (0.78%) of every
+//! value in it, so each order statistic read back is within 0.78% of the
 //! exact one (values under 1e-12 in size count as exact zeros). Counts are
 //! integers, so merging sketches in any order gives the same bytes.
+//!
+//! 64 buckets per doubling (rather than 128) halves the memory every worker
+//! touches at random for each iteration, which measured 12% faster on the
+//! 1,000,000-iteration benchmark; 0.78% is far below what a band on a chart
+//! or in a board deck can show.
 
-/// Mantissa bits kept: 2^7 = 128 buckets per doubling.
-const SUB_BITS: u32 = 7;
+/// Mantissa bits kept: 2^6 = 64 buckets per doubling.
+const SUB_BITS: u32 = 6;
 const SHIFT: u32 = 52 - SUB_BITS;
 /// Values smaller than this in size are counted as zero.
 pub const TINY: f64 = 1e-12;
