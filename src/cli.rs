@@ -199,7 +199,7 @@ impl Progress {
     fn new(total: u64, enabled: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} iterations, {eta} left")
+            ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} iterations, {eta} left")
                 .expect("a valid template"),
         );
         Progress {
