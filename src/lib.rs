@@ -6,6 +6,7 @@
 //! runs) -> [`stats`] and [`summary`] (figures, no I/O) -> [`export`] (the
 //! only code that writes files).
 
+pub mod charts;
 pub mod cli;
 pub mod dist;
 pub mod engine;

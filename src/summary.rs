@@ -132,7 +132,9 @@ pub struct StageFunnel {
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Band {
     pub p10: f64,
+    pub p25: f64,
     pub p50: f64,
+    pub p75: f64,
     pub p90: f64,
     pub mean: f64,
 }
@@ -190,6 +192,87 @@ pub struct Summary {
     pub p_killed: Prob,
     pub funnel: Vec<StageFunnel>,
     pub monthly: MonthlyBands,
+    /// Every uncertain input, as written and as drawn.
+    pub assumptions: Vec<Assumption>,
+    /// Payback months in one-month bins over the paid-back iterations.
+    pub payback_histogram: Histogram,
+    /// NPV in equal bins between its P1 and P99 (currency).
+    pub npv_histogram: Histogram,
+}
+
+/// One uncertain input: its path, distribution as written and percentiles.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Assumption {
+    pub path: String,
+    pub distribution: String,
+    pub unit: String,
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+}
+
+/// Counts in equal bins `[lo + i width, lo + (i + 1) width)`, the last bin
+/// closed; values below `lo` or above the last edge are counted apart.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Histogram {
+    pub lo: f64,
+    pub width: f64,
+    pub counts: Vec<u64>,
+    pub below: u64,
+    pub above: u64,
+    /// Iterations left out of the bins altogether (no payback within the
+    /// horizon, for the payback histogram).
+    pub excluded: u64,
+    /// All iterations: shares are counts / total.
+    pub total: u64,
+}
+
+impl Histogram {
+    /// Bins ascending finite `sorted` values on `[lo, lo + bins x width]`.
+    pub fn new(sorted: &[f64], lo: f64, width: f64, bins: usize, total: u64) -> Histogram {
+        let hi = lo + width * bins as f64;
+        let mut counts = vec![0u64; bins];
+        let (mut below, mut above) = (0, 0);
+        for &v in sorted {
+            if v < lo {
+                below += 1;
+            } else if v > hi {
+                above += 1;
+            } else {
+                let i = (((v - lo) / width) as usize).min(bins - 1);
+                counts[i] += 1;
+            }
+        }
+        Histogram { lo, width, counts, below, above, excluded: total - sorted.len() as u64, total }
+    }
+}
+
+/// A "nice" bin width (1, 2 or 5 times a power of ten) near `raw`.
+pub fn nice_width(raw: f64) -> f64 {
+    if raw.is_nan() || raw <= 0.0 || raw.is_infinite() {
+        return 1.0;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    let m = raw / power;
+    let nice = if m <= 1.0 {
+        1.0
+    } else if m <= 2.0 {
+        2.0
+    } else if m <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+fn npv_histogram(sorted: &[f64], n: u64) -> Histogram {
+    let p1 = crate::stats::percentile_inc(sorted, 0.01);
+    let p99 = crate::stats::percentile_inc(sorted, 0.99);
+    let width = nice_width((p99 - p1) / 40.0);
+    let lo = (p1 / width).floor() * width;
+    let bins = (((p99 - lo) / width).ceil() as usize).max(1);
+    Histogram::new(sorted, lo, width, bins, n)
 }
 
 fn sorted(values: &[f64]) -> Vec<f64> {
@@ -285,6 +368,26 @@ impl Summary {
             p_killed: Prob::of(killed, n),
             funnel,
             monthly: monthly_bands(sc, r),
+            assumptions: sc
+                .uncertain_inputs()
+                .into_iter()
+                .map(|i| {
+                    let input = &sc.inputs[i];
+                    Assumption {
+                        path: input.path.clone(),
+                        distribution: input.dist.describe(),
+                        unit: input.unit.label(&sc.currency),
+                        p10: input.dist.quantile(0.1),
+                        p50: input.dist.quantile(0.5),
+                        p90: input.dist.quantile(0.9),
+                    }
+                })
+                .collect(),
+            payback_histogram: {
+                let paid: Vec<f64> = paybacks.iter().copied().filter(|p| p.is_finite()).collect();
+                Histogram::new(&paid, 0.0, 1.0, sc.horizon_months, n)
+            },
+            npv_histogram: npv_histogram(&npvs, n),
         }
     }
 }
@@ -336,7 +439,9 @@ fn monthly_bands(sc: &Scenario, r: &RunResult) -> MonthlyBands {
                 let s = m.sketch(k, month);
                 Band {
                     p10: six_figures(s.quantile(0.1)),
+                    p25: six_figures(s.quantile(0.25)),
                     p50: six_figures(s.quantile(0.5)),
+                    p75: six_figures(s.quantile(0.75)),
                     p90: six_figures(s.quantile(0.9)),
                     mean: m.sums[k][month - 1] / n,
                 }

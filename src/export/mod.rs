@@ -137,7 +137,7 @@ pub fn monthly_csv(s: &Summary) -> io::Result<Vec<u8>> {
     debug_assert_eq!(bands.len(), INDICATORS.len());
     let mut header = vec!["month".to_string()];
     for b in &bands {
-        for stat in ["p10", "p50", "p90", "mean"] {
+        for stat in ["p10", "p25", "p50", "p75", "p90", "mean"] {
             header.push(format!("{}_{stat}", b.key));
         }
     }
@@ -149,7 +149,7 @@ pub fn monthly_csv(s: &Summary) -> io::Result<Vec<u8>> {
         let mut row = vec![(m + 1).to_string()];
         for b in &bands {
             let x = b.months[m];
-            row.extend([x.p10, x.p50, x.p90, x.mean].map(|v| v.to_string()));
+            row.extend([x.p10, x.p25, x.p50, x.p75, x.p90, x.mean].map(|v| v.to_string()));
         }
         for (_, means) in &s.monthly.mean_cost_by_category {
             row.push(means[m].to_string());
