@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod format;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod summary;

@@ -3,6 +3,7 @@
 //! is written, so a failed run leaves nothing half-written.
 
 pub mod text;
+pub mod xlsx;
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
