@@ -11,10 +11,12 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::charts;
 use crate::engine::{self, RunOptions};
 use crate::error::InputError;
 use crate::export::{self, text, OutputDir};
 use crate::format::{slug, thousands};
+use crate::report;
 use crate::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
 use crate::summary::Summary;
 
@@ -56,7 +58,7 @@ enum Command {
     },
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 struct RunArgs {
     /// The scenario file (TOML); without one, the built-in example (scenarios/example.toml)
     scenario: Option<PathBuf>,
@@ -78,6 +80,28 @@ struct RunArgs {
     /// Do not write iterations.csv (one row per iteration), for very large runs
     #[arg(long)]
     no_iterations_csv: bool,
+    /// Report formats to write, comma-separated: png and svg (the charts, in
+    /// charts/), html (report.html), xlsx (report.xlsx). summary.md,
+    /// summary.json and monthly.csv are always written
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "png,svg,html,xlsx"
+    )]
+    formats: Vec<Format>,
+    /// Write no chart files (the same as leaving png and svg out of --formats)
+    #[arg(long)]
+    no_charts: bool,
+}
+
+/// A report format `--formats` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Png,
+    Svg,
+    Html,
+    Xlsx,
 }
 
 /// Runs the command line and turns errors into exit code 2.
@@ -174,13 +198,41 @@ fn run(args: RunArgs) -> Result<()> {
     bar.finish();
     let summary = Summary::new(&sc, &file, &result);
     export::write_reports(&dir, &summary).with_context(context)?;
+    let wants = |f: Format| args.formats.contains(&f);
+    let (png, svg) = (
+        wants(Format::Png) && !args.no_charts,
+        wants(Format::Svg) && !args.no_charts,
+    );
+    let mut written_files: Vec<String> = ["summary.md", "summary.json", "monthly.csv"]
+        .map(String::from)
+        .to_vec();
+    if !args.no_iterations_csv {
+        written_files.push("iterations.csv".into());
+    }
+    if png || svg || wants(Format::Html) {
+        let charts = charts::render_all(&summary, svg || wants(Format::Html), png)
+            .context("cannot draw the charts")?;
+        if png || svg {
+            export::write_charts(&dir, &charts, png, svg).with_context(context)?;
+            written_files.push("charts/".into());
+        }
+        if wants(Format::Html) {
+            dir.write("report.html", report::html(&summary, &charts).as_bytes())
+                .with_context(context)?;
+            written_files.push("report.html".into());
+        }
+    }
+    if wants(Format::Xlsx) {
+        let csv = (!args.no_iterations_csv).then(|| dir.path("iterations.csv"));
+        let bytes =
+            export::xlsx::workbook(&summary, csv.as_deref()).context("cannot build report.xlsx")?;
+        dir.write("report.xlsx", &bytes).with_context(context)?;
+        written_files.push("report.xlsx".into());
+    }
     let written = dir.commit().with_context(context)?;
     if !args.quiet {
         let shown = written.display().to_string();
-        let mut text = text::terminal(&summary, Some(&shown));
-        if args.no_iterations_csv {
-            text = text.replace(", iterations.csv)", ")");
-        }
+        let text = text::terminal(&summary, Some((&shown, &written_files)));
         write_stdout(&text)?;
     }
     Ok(())

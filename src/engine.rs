@@ -1,8 +1,9 @@
 //! The Monte Carlo engine: draws, parallel simulation and aggregation.
 //!
-//! Reproducible by construction: iteration `i` draws from its own generator,
-//! seeded from `(seed, i)`, so no draw depends on which thread ran it or on
-//! how iterations were grouped. Iterations run in fixed blocks of
+//! Reproducible by construction: each input of iteration `i` draws from its
+//! own stream, seeded from `(seed, i, input)`, so no draw depends on which
+//! thread ran it, on how iterations were grouped, or on any other input's
+//! distribution. Iterations run in fixed blocks of
 //! [`BLOCK`]; blocks run in parallel (rayon) and their results are merged
 //! strictly in block order, so every floating-point sum is added up in the
 //! same order on one thread or sixty-four.
@@ -10,8 +11,7 @@
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use rand::{Rng, RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
 use crate::model::{self, Outcome, Workspace, COST_PARTS};
@@ -251,9 +251,16 @@ pub struct RunResult {
     pub monthly: Monthly,
 }
 
-/// The generator of iteration `i` under `seed`.
-pub fn iteration_rng(seed: u64, i: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(splitmix64(splitmix64(seed) ^ i))
+/// A random stream: one per input (and per gate) per iteration.
+pub type Stream = rand_xoshiro::SplitMix64;
+
+/// Stream `k` of iteration `i` under `seed`. Streams `0..inputs` draw the
+/// inputs in scenario order; the next ones, one per gate, draw the gate
+/// decisions. Each quantity having its own stream means that changing one
+/// input's distribution (a stress test, a pinned input) leaves every other
+/// draw of every iteration unchanged: common random numbers.
+pub fn stream(seed: u64, i: u64, k: u64) -> Stream {
+    Stream::seed_from_u64(splitmix64(splitmix64(splitmix64(seed) ^ i) ^ k))
 }
 
 fn splitmix64(x: u64) -> u64 {
@@ -263,21 +270,42 @@ fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Draws one iteration: every input in scenario order, then the gate uniforms.
-pub fn draw<R: Rng + ?Sized>(sc: &Scenario, rng: &mut R, x: &mut [f64], gate_u: &mut [f64]) {
-    for (slot, input) in x.iter_mut().zip(&sc.inputs) {
-        *slot = input.dist.sample(rng);
-    }
-    for u in gate_u.iter_mut() {
-        *u = rng.random::<f64>();
+/// Input `j` of iteration `i`.
+#[inline]
+fn draw_input(sc: &Scenario, seed: u64, i: u64, j: usize) -> f64 {
+    let dist = &sc.inputs[j].dist;
+    if dist.is_fixed() {
+        dist.quantile(0.5)
+    } else {
+        dist.sample(&mut stream(seed, i, j as u64))
     }
 }
 
+/// The gate uniforms of iteration `i`: `max_reworks + 1` per gate, gate by
+/// gate, each gate from its own stream.
+fn draw_gates(sc: &Scenario, seed: u64, i: u64, gate_u: &mut [f64]) {
+    let mut at = 0;
+    let gates = sc.stages.iter().filter_map(|s| s.gate.as_ref());
+    for (g, gate) in gates.enumerate() {
+        let mut rng = stream(seed, i, (sc.inputs.len() + g) as u64);
+        for u in &mut gate_u[at..at + gate.max_reworks as usize + 1] {
+            *u = rng.random::<f64>();
+        }
+        at += gate.max_reworks as usize + 1;
+    }
+}
+
+/// Draws iteration `i`: every input, then the gate uniforms.
+pub fn draw(sc: &Scenario, seed: u64, i: u64, x: &mut [f64], gate_u: &mut [f64]) {
+    for (j, slot) in x.iter_mut().enumerate() {
+        *slot = draw_input(sc, seed, i, j);
+    }
+    draw_gates(sc, seed, i, gate_u);
+}
+
 /// A block's draws, made input by input across the block (column-wise)
-/// so that each input's sampler stays in cache for thousands of draws.
-/// Every iteration still draws from its own generator in the order of
-/// [`draw`], so the values are exactly those of drawing one iteration at a
-/// time.
+/// so that each input's sampler stays in cache for thousands of draws. The
+/// values are exactly those of [`draw`] one iteration at a time.
 struct BlockDraws {
     /// `inputs[j][r]`: input j of the block's row r.
     inputs: Vec<Vec<f64>>,
@@ -288,18 +316,14 @@ struct BlockDraws {
 
 impl BlockDraws {
     fn new(sc: &Scenario, seed: u64, start: u64, end: u64) -> BlockDraws {
-        let mut rngs: Vec<Xoshiro256PlusPlus> =
-            (start..end).map(|i| iteration_rng(seed, i)).collect();
-        let inputs = sc
-            .inputs
-            .iter()
-            .map(|input| rngs.iter_mut().map(|rng| input.dist.sample(rng)).collect())
+        let inputs = (0..sc.inputs.len())
+            .map(|j| (start..end).map(|i| draw_input(sc, seed, i, j)).collect())
             .collect();
         let per_row = sc.gate_draws();
-        let mut gates = vec![0.0; rngs.len() * per_row];
-        for (row, rng) in gates.chunks_mut(per_row.max(1)).zip(rngs.iter_mut()) {
-            for u in row.iter_mut() {
-                *u = rng.random::<f64>();
+        let mut gates = vec![0.0; (end - start) as usize * per_row];
+        if per_row > 0 {
+            for (row, i) in gates.chunks_mut(per_row).zip(start..end) {
+                draw_gates(sc, seed, i, row);
             }
         }
         BlockDraws {
@@ -533,9 +557,37 @@ mod tests {
         let (mut ga, mut gb) = (vec![0.0; sc.gate_draws()], vec![0.0; sc.gate_draws()]);
         for (r, i) in (100..180).enumerate() {
             block.copy_row(r, &mut a, &mut ga);
-            draw(&sc, &mut iteration_rng(9, i), &mut b, &mut gb);
+            draw(&sc, 9, i, &mut b, &mut gb);
             assert_eq!(a, b, "inputs of iteration {i}");
             assert_eq!(ga, gb, "gate draws of iteration {i}");
+        }
+    }
+
+    /// Common random numbers: replacing one input's distribution changes
+    /// that input's draws only.
+    #[test]
+    fn changing_one_input_leaves_every_other_draw_unchanged() {
+        use crate::dist::{Dist, Shape};
+        let sc = Scenario::from_toml(crate::scenario::EXAMPLE_TOML, "example.toml").unwrap();
+        let k = sc
+            .inputs
+            .iter()
+            .position(|i| i.path == "adoption.ceiling")
+            .unwrap();
+        let mut stressed = sc.clone();
+        stressed.inputs[k].dist =
+            Dist::new(Shape::Uniform { lo: 0.1, hi: 0.2 }, None, None).unwrap();
+        let n = sc.inputs.len();
+        let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+        let (mut ga, mut gb) = (vec![0.0; sc.gate_draws()], vec![0.0; sc.gate_draws()]);
+        for i in 0..200 {
+            draw(&sc, 5, i, &mut a, &mut ga);
+            draw(&stressed, 5, i, &mut b, &mut gb);
+            assert!(b[k] >= 0.1 && b[k] <= 0.2);
+            for j in (0..n).filter(|j| *j != k) {
+                assert_eq!(a[j], b[j], "input {} of iteration {i}", sc.inputs[j].path);
+            }
+            assert_eq!(ga, gb);
         }
     }
 }

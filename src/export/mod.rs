@@ -130,6 +130,25 @@ impl Drop for OutputDir {
     }
 }
 
+/// Writes each chart as `charts/<name>.png` and/or `charts/<name>.svg`.
+pub fn write_charts(
+    dir: &OutputDir,
+    charts: &[crate::charts::ChartFile],
+    png: bool,
+    svg: bool,
+) -> io::Result<()> {
+    fs::create_dir_all(dir.path("charts"))?;
+    for c in charts {
+        if let (true, Some(bytes)) = (png, &c.png) {
+            dir.write(&format!("charts/{}.png", c.name), bytes)?;
+        }
+        if let (true, Some(text)) = (svg, &c.svg) {
+            dir.write(&format!("charts/{}.svg", c.name), text.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
 /// `monthly.csv`: per month, P10/P50/P90 and mean of each indicator
 /// (leading first), then the mean cost by category.
 pub fn monthly_csv(s: &Summary) -> io::Result<Vec<u8>> {

@@ -43,7 +43,7 @@ pub fn headline(s: &Summary) -> String {
 }
 
 /// The short summary printed after a run.
-pub fn terminal(s: &Summary, out_dir: Option<&str>) -> String {
+pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
     let c = &s.currency;
     let mut t = String::new();
     let _ = writeln!(
@@ -140,11 +140,8 @@ pub fn terminal(s: &Summary, out_dir: Option<&str>) -> String {
         let _ = write!(t, "\n  Median usage rate at {}", text.join(", "));
     }
     t.push('\n');
-    if let Some(dir) = out_dir {
-        let _ = writeln!(
-            t,
-            "\nResults: {dir}/ (summary.md, summary.json, monthly.csv, iterations.csv)"
-        );
+    if let Some((dir, files)) = out {
+        let _ = writeln!(t, "\nResults: {dir}/ ({})", files.join(", "));
     }
     t
 }
