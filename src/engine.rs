@@ -11,6 +11,7 @@
 use std::io::{self, Write};
 use std::sync::Mutex;
 
+use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
@@ -305,7 +306,10 @@ pub fn draw(sc: &Scenario, seed: u64, i: u64, x: &mut [f64], gate_u: &mut [f64])
 
 /// A block's draws, made input by input across the block (column-wise)
 /// so that each input's sampler stays in cache for thousands of draws. The
-/// values are exactly those of [`draw`] one iteration at a time.
+/// values are exactly those of [`draw`] one iteration at a time, except
+/// that inputs under `[[correlation]]` are then reordered among the
+/// block's rows (Iman-Conover, per block of [`BLOCK`] iterations, so the
+/// result does not depend on the thread count).
 struct BlockDraws {
     /// `inputs[j][r]`: input j of the block's row r.
     inputs: Vec<Vec<f64>>,
@@ -316,9 +320,27 @@ struct BlockDraws {
 
 impl BlockDraws {
     fn new(sc: &Scenario, seed: u64, start: u64, end: u64) -> BlockDraws {
-        let inputs = (0..sc.inputs.len())
+        let mut inputs: Vec<Vec<f64>> = (0..sc.inputs.len())
             .map(|j| (start..end).map(|i| draw_input(sc, seed, i, j)).collect())
             .collect();
+        if !sc.correlations.is_empty() {
+            // Iman-Conover within the block: the correlated inputs' draws
+            // are reordered among the block's rows, never changed.
+            let (ids, target) = sc.correlation_matrix();
+            let mut columns: Vec<Vec<f64>> = ids
+                .iter()
+                .map(|&j| std::mem::take(&mut inputs[j]))
+                .collect();
+            let mut rng = stream(seed, start, u64::MAX);
+            crate::stats::correlation::iman_conover(&mut columns, &target, |_, n| {
+                let mut order: Vec<usize> = (0..n).collect();
+                order.shuffle(&mut rng);
+                order
+            });
+            for (&j, column) in ids.iter().zip(columns) {
+                inputs[j] = column;
+            }
+        }
         let per_row = sc.gate_draws();
         let mut gates = vec![0.0; (end - start) as usize * per_row];
         if per_row > 0 {

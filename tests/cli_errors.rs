@@ -787,18 +787,18 @@ fn fails_with_a_non_finite_horizon() {
 // ---------------------------------------------------------------- not supported yet
 
 #[test]
-fn fails_with_correlation_saying_it_is_not_supported_yet() {
+fn fails_with_a_correlation_naming_an_input_that_does_not_exist() {
     let text = base_plus(
-        "\n[[correlation]]\nbetween = [\"adoption.ceiling\", \"adoption.p\"]\nrank = 0.4\n",
+        "\n[[correlation]]\nbetween = [\"adoption.ceilling\", \"adoption.p\"]\nrank = 0.4\n",
     );
     let err = run_fails(&text);
     says(
         &err,
         &[
             FILE,
-            &line_of(&text, "[[correlation]]"),
-            "at correlation",
-            "not supported yet",
+            &line_of(&text, "between = "),
+            "at correlation[0].between",
+            "no input is named \"adoption.ceilling\"",
         ],
     );
 }

@@ -145,6 +145,25 @@ pub struct Scenario {
     pub benefits: Vec<Benefit>,
     /// Every quantity that may be uncertain, in file order.
     pub inputs: Vec<Input>,
+    /// Target rank (Spearman) correlations between inputs, applied by the
+    /// Iman-Conover method (see [`crate::stats::correlation`]).
+    pub correlations: Vec<Correlation>,
+}
+
+/// `[[correlation]]`: inputs `a` and `b` have rank correlation `rank`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    pub a: InputId,
+    pub b: InputId,
+    pub rank: f64,
+}
+
+impl Scenario {
+    /// The inputs that take part in a correlation, in input order, and the
+    /// target Spearman matrix among them.
+    pub fn correlation_matrix(&self) -> (Vec<InputId>, Vec<Vec<f64>>) {
+        Scenario::matrix_of(&self.correlations)
+    }
 }
 
 /// The most iterations one run accepts (memory grows by about 100 bytes each).
@@ -318,6 +337,28 @@ enum Allowed {
     AboveMinusOne,
 }
 
+impl Scenario {
+    /// The ids and target matrix for a list of correlations.
+    fn matrix_of(correlations: &[Correlation]) -> (Vec<InputId>, Vec<Vec<f64>>) {
+        let mut ids: Vec<InputId> = correlations.iter().flat_map(|c| [c.a, c.b]).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut m = vec![vec![0.0; ids.len()]; ids.len()];
+        for (i, row) in m.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        for c in correlations {
+            let (i, j) = (
+                ids.binary_search(&c.a).unwrap_or(0),
+                ids.binary_search(&c.b).unwrap_or(0),
+            );
+            m[i][j] = c.rank;
+            m[j][i] = c.rank;
+        }
+        (ids, m)
+    }
+}
+
 impl<'a> Builder<'a> {
     fn err(&self, toml: &[Seg], path: &str, msg: impl Into<String>) -> InputError {
         let mut e = InputError::plain(self.file, msg);
@@ -370,13 +411,6 @@ impl<'a> Builder<'a> {
 
     fn build(mut self, raw: RawFile) -> Result<Scenario, InputError> {
         let k = Seg::key;
-        if raw.correlation.is_some() {
-            return Err(self.err(
-                &[k("correlation")],
-                "correlation",
-                "[[correlation]] is not supported yet by this version of gatecast: remove it to run",
-            ));
-        }
         if raw.stress.is_some() {
             return Err(self.err(
                 &[k("stress")],
@@ -828,6 +862,7 @@ impl<'a> Builder<'a> {
             });
         }
 
+        let correlations = self.correlations(raw.correlation)?;
         Ok(Scenario {
             name: meta.name.trim().to_string(),
             currency: currency.trim().to_string(),
@@ -840,7 +875,112 @@ impl<'a> Builder<'a> {
             costs,
             benefits,
             inputs: self.inputs,
+            correlations,
         })
+    }
+
+    /// Checks `[[correlation]]` entries against the inputs, and that they
+    /// can hold together (their matrix is positive definite).
+    fn correlations(&self, raw: Vec<raw::RawCorrelation>) -> Result<Vec<Correlation>, InputError> {
+        let k = Seg::key;
+        let mut out: Vec<Correlation> = Vec::new();
+        for (i, c) in raw.into_iter().enumerate() {
+            let at = |key: &str| vec![k("correlation"), Seg::Index(i), k(key)];
+            let here = format!("correlation[{i}]");
+            if c.between.len() != 2 {
+                return Err(self.err(
+                    &at("between"),
+                    &format!("{here}.between"),
+                    format!(
+                        "between names exactly two input paths, got {}",
+                        c.between.len()
+                    ),
+                ));
+            }
+            let mut ids = [0; 2];
+            for (slot, path) in ids.iter_mut().zip(&c.between) {
+                let Some(id) = self.inputs.iter().position(|x| &x.path == path) else {
+                    let known: Vec<&str> = self
+                        .inputs
+                        .iter()
+                        .filter(|x| !x.dist.is_fixed())
+                        .map(|x| x.path.as_str())
+                        .collect();
+                    return Err(self.err(
+                        &at("between"),
+                        &format!("{here}.between"),
+                        format!(
+                            "no input is named \"{path}\"; the uncertain inputs are: {}",
+                            known.join(", ")
+                        ),
+                    ));
+                };
+                if self.inputs[id].dist.is_fixed() {
+                    return Err(self.err(&at("between"), &format!("{here}.between"), format!(
+                        "\"{path}\" is a fixed value: only an uncertain input (a distribution) can be correlated"
+                    )));
+                }
+                *slot = id;
+            }
+            if ids[0] == ids[1] {
+                return Err(self.err(
+                    &at("between"),
+                    &format!("{here}.between"),
+                    "an input cannot be correlated with itself",
+                ));
+            }
+            if !c.rank.is_finite() || !(-1.0..=1.0).contains(&c.rank) {
+                return Err(self.err(
+                    &at("rank"),
+                    &format!("{here}.rank"),
+                    format!(
+                        "rank is a rank correlation and must lie between -1 and 1, got {}",
+                        c.rank
+                    ),
+                ));
+            }
+            let (a, b) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
+            if out.iter().any(|o| o.a == a && o.b == b) {
+                return Err(self.err(
+                    &at("between"),
+                    &format!("{here}.between"),
+                    format!(
+                        "{} and {} are correlated twice",
+                        self.inputs[a].path, self.inputs[b].path
+                    ),
+                ));
+            }
+            out.push(Correlation { a, b, rank: c.rank });
+        }
+        // the normal scores' matrix must be positive definite
+        let (ids, target) = Scenario::matrix_of(&out);
+        let scores: Vec<Vec<f64>> = target
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                row.iter()
+                    .enumerate()
+                    .map(|(j, r)| {
+                        if i == j {
+                            1.0
+                        } else {
+                            crate::stats::correlation::pearson_for_spearman(*r)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        if let Err(pivot) = crate::stats::correlation::cholesky(&scores) {
+            let involved: Vec<&str> = (0..=pivot)
+                .filter(|&i| i == pivot || (0..=pivot).any(|j| j != i && target[i][j] != 0.0))
+                .map(|i| self.inputs[ids[i]].path.as_str())
+                .collect();
+            return Err(self.err(&[k("correlation")], "correlation", format!(
+                "these correlations cannot all hold at once (their matrix is not positive definite): {}; weaken or remove one",
+                involved.join(", ")
+            )));
+        }
+        Ok(out)
     }
 }
 

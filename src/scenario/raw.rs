@@ -21,9 +21,17 @@ pub struct RawFile {
     #[serde(default)]
     pub benefit: Vec<RawBenefit>,
     #[serde(default)]
-    pub correlation: Option<IgnoredAny>,
+    pub correlation: Vec<RawCorrelation>,
     #[serde(default)]
     pub stress: Option<IgnoredAny>,
+}
+
+/// `[[correlation]]`: a rank correlation between two inputs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    pub between: Vec<String>,
+    pub rank: f64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -79,3 +79,79 @@ fn rework_alone_explains_that_pass_defaults_to_one() {
         e.message
     );
 }
+
+fn with_correlation(extra: &str) -> String {
+    let base = BASE
+        .replace("p = 0.03", "p = { pert = [0.01, 0.03, 0.06] }")
+        .replace("ceiling = 0.6", "ceiling = { pert = [0.4, 0.6, 0.8] }");
+    format!("{base}\n{extra}")
+}
+
+#[test]
+fn a_correlation_between_uncertain_inputs_is_read() {
+    let toml = with_correlation(
+        "[[correlation]]\nbetween = [\"adoption.ceiling\", \"adoption.p\"]\nrank = 0.5\n",
+    );
+    let sc = Scenario::from_toml(&toml, "t.toml").unwrap();
+    let (ids, m) = sc.correlation_matrix();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(m, vec![vec![1.0, 0.5], vec![0.5, 1.0]]);
+}
+
+#[test]
+fn a_correlation_names_unknown_and_fixed_inputs() {
+    let toml = with_correlation(
+        "[[correlation]]\nbetween = [\"adoption.ceilling\", \"adoption.p\"]\nrank = 0.5\n",
+    );
+    let e = Scenario::from_toml(&toml, "t.toml").unwrap_err();
+    assert!(
+        e.message
+            .contains("no input is named \"adoption.ceilling\""),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("adoption.ceiling"),
+        "lists the known inputs: {}",
+        e.message
+    );
+    assert_eq!(e.path.as_deref(), Some("correlation[0].between"));
+    let toml = with_correlation(
+        "[[correlation]]\nbetween = [\"adoption.q\", \"adoption.p\"]\nrank = 0.5\n",
+    );
+    let e = Scenario::from_toml(&toml, "t.toml").unwrap_err();
+    assert!(
+        e.message.contains("\"adoption.q\" is a fixed value"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn an_impossible_set_of_correlations_names_the_inputs_involved() {
+    let toml = with_correlation(
+        "[[correlation]]\nbetween = [\"adoption.ceiling\", \"adoption.p\"]\nrank = 0.9\n\
+         [[correlation]]\nbetween = [\"adoption.p\", \"stage.Pilot.gate.rework_months\"]\nrank = 0.9\n\
+         [[correlation]]\nbetween = [\"adoption.ceiling\", \"stage.Pilot.gate.rework_months\"]\nrank = -0.9\n",
+    )
+    .replace("rework_months = 1", "rework_months = { uniform = [1, 2] }");
+    let e = Scenario::from_toml(&toml, "t.toml").unwrap_err();
+    assert!(e.message.contains("not positive definite"), "{}", e.message);
+    for path in [
+        "adoption.ceiling",
+        "adoption.p",
+        "stage.Pilot.gate.rework_months",
+    ] {
+        assert!(e.message.contains(path), "names {path}: {}", e.message);
+    }
+}
+
+#[test]
+fn a_rank_outside_minus_one_to_one_is_refused() {
+    let toml = with_correlation(
+        "[[correlation]]\nbetween = [\"adoption.ceiling\", \"adoption.p\"]\nrank = 1.2\n",
+    );
+    let e = Scenario::from_toml(&toml, "t.toml").unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("correlation[0].rank"));
+    assert!(e.line.is_some());
+}

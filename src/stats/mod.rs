@@ -1,5 +1,6 @@
 //! Pure statistics: quantiles, intervals and the monthly-band sketch. No I/O.
 
+pub mod correlation;
 pub mod quantile;
 pub mod sketch;
 pub mod sort;
