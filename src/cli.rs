@@ -12,12 +12,13 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::charts;
+use crate::compare::Comparison;
 use crate::engine::{self, RunOptions};
 use crate::error::InputError;
 use crate::export::{self, text, OutputDir};
 use crate::format::{slug, thousands};
 use crate::report;
-use crate::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
+use crate::scenario::{parse_dist, Change, Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
 use crate::summary::Summary;
 
 /// Monte Carlo payback for an enterprise AI initiative: stage gates,
@@ -93,6 +94,13 @@ struct RunArgs {
     /// Write no chart files (the same as leaving png and svg out of --formats)
     #[arg(long)]
     no_charts: bool,
+    /// A what-if run beside the base with the same random numbers: replace an
+    /// input's distribution, e.g. --set 'stage.Pilot.gate.decision_delay_months={ uniform = [3, 6] }'
+    #[arg(long, value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// A what-if run beside the base: multiply an input's draws, e.g. --scale adoption.ceiling=0.8
+    #[arg(long, value_name = "PATH=FACTOR")]
+    scale: Vec<String>,
 }
 
 /// A report format `--formats` can name.
@@ -164,8 +172,10 @@ fn run(args: RunArgs) -> Result<()> {
         seed: args.seed.unwrap_or(sc.seed),
         threads: args.threads,
     };
+    let variants = stresses(&sc, &args.set, &args.scale)?;
     let target = args
         .out
+        .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(folder));
     let dir = OutputDir::create(&target)?;
     let shown = target.display().to_string();
@@ -184,7 +194,11 @@ fn run(args: RunArgs) -> Result<()> {
         Some(f)
     };
 
-    let bar = Progress::new(iterations, !args.quiet && std::io::stderr().is_terminal());
+    let runs = 1 + variants.len() as u64;
+    let bar = Progress::new(
+        iterations * runs,
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
     let result = engine::run(
         &sc,
         &opts,
@@ -195,7 +209,6 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(mut f) = rows {
         f.flush().with_context(context)?;
     }
-    bar.finish();
     let summary = Summary::new(&sc, &file, &result);
     export::write_reports(&dir, &summary).with_context(context)?;
     let wants = |f: Format| args.formats.contains(&f);
@@ -229,13 +242,96 @@ fn run(args: RunArgs) -> Result<()> {
         dir.write("report.xlsx", &bytes).with_context(context)?;
         written_files.push("report.xlsx".into());
     }
+    let mut comparison = None;
+    if !variants.is_empty() {
+        let mut runs = vec![("Base".to_string(), summary.clone())];
+        for (name, stressed) in &variants {
+            let r = engine::run(stressed, &opts, None, &|n| bar.inc(n)).with_context(context)?;
+            runs.push((name.clone(), Summary::new(stressed, &file, &r)));
+        }
+        let named: Vec<(String, &Summary)> = runs.iter().map(|(n, s)| (n.clone(), s)).collect();
+        let c = Comparison::new(&named);
+        dir.write("comparison.csv", &c.csv().with_context(context)?)
+            .with_context(context)?;
+        let md = format!(
+            "# {}: base and stresses\n\nEach stress runs beside the base on the same random numbers ({} iterations, seed {}).\n\n{}",
+            summary.scenario, opts.iterations, opts.seed, c.markdown()
+        );
+        dir.write("comparison.md", md.as_bytes())
+            .with_context(context)?;
+        for (name, s) in runs.iter().skip(1) {
+            let path = format!("stresses/{}.json", slug(name));
+            std::fs::create_dir_all(dir.path("stresses")).with_context(context)?;
+            dir.write(&path, &export::summary_json(s).with_context(context)?)
+                .with_context(context)?;
+        }
+        written_files.extend(["comparison.md", "comparison.csv", "stresses/"].map(String::from));
+        comparison = Some(c);
+    }
+    bar.finish();
     let written = dir.commit().with_context(context)?;
     if !args.quiet {
         let shown = written.display().to_string();
-        let text = text::terminal(&summary, Some((&shown, &written_files)));
+        let mut text = text::terminal(&summary, Some((&shown, &written_files)));
+        if let Some(c) = comparison {
+            text.push_str("\nSTRESS TESTS (same random numbers as the base)\n");
+            text.push_str(&c.table());
+        }
         write_stdout(&text)?;
     }
     Ok(())
+}
+
+/// The scenario's `[[stress]]` what-ifs, then the command line's
+/// `--set`/`--scale` as one more, each as a ready-to-run scenario.
+fn stresses(
+    sc: &Scenario,
+    sets: &[String],
+    scales: &[String],
+) -> Result<Vec<(String, Scenario)>, InputError> {
+    let mut out = Vec::new();
+    for st in &sc.stresses {
+        let stressed = sc
+            .with_changes(&st.changes)
+            .map_err(|e| InputError::plain(format!("stress \"{}\"", st.name), e))?;
+        out.push((st.name.clone(), stressed));
+    }
+    let mut changes = Vec::new();
+    let mut words = Vec::new();
+    for (flag, list) in [("--set", sets), ("--scale", scales)] {
+        for item in list {
+            let Some((path, value)) = item.split_once('=') else {
+                return Err(InputError::plain(
+                    flag,
+                    format!("expected PATH=VALUE, got `{item}`"),
+                ));
+            };
+            let (path, value) = (path.trim(), value.trim());
+            let change = if flag == "--set" {
+                Change::Set(parse_dist(value).map_err(|e| InputError::plain(flag, e))?)
+            } else {
+                let f: f64 = value.parse().map_err(|_| {
+                    InputError::plain(
+                        flag,
+                        format!("expected PATH=FACTOR with a number, got `{item}`"),
+                    )
+                })?;
+                Change::Scale(f)
+            };
+            words.push(format!(
+                "{path}{}{value}",
+                if flag == "--set" { " = " } else { " x " }
+            ));
+            changes.push((path.to_string(), change));
+        }
+    }
+    if !changes.is_empty() {
+        let stressed = sc
+            .with_changes(&changes)
+            .map_err(|e| InputError::plain("--set/--scale", e))?;
+        out.push((words.join("; "), stressed));
+    }
+    Ok(out)
 }
 
 /// A progress bar on stderr that shows itself only once a run has taken
@@ -358,7 +454,7 @@ fn validate(path: &Path) -> Result<()> {
     );
     for &i in &uncertain {
         let input = &sc.inputs[i];
-        let d = &input.dist;
+        let d = input;
         outln!(
             out,
             "  {:<w$}  {:>10}  {:>10}  {:>10}  {:<18}  {}",

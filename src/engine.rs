@@ -274,11 +274,11 @@ fn splitmix64(x: u64) -> u64 {
 /// Input `j` of iteration `i`.
 #[inline]
 fn draw_input(sc: &Scenario, seed: u64, i: u64, j: usize) -> f64 {
-    let dist = &sc.inputs[j].dist;
-    if dist.is_fixed() {
-        dist.quantile(0.5)
+    let input = &sc.inputs[j];
+    if input.is_fixed() {
+        input.quantile(0.5)
     } else {
-        dist.sample(&mut stream(seed, i, j as u64))
+        input.sample(&mut stream(seed, i, j as u64))
     }
 }
 

@@ -7,6 +7,7 @@
 //! only code that writes files).
 
 pub mod charts;
+pub mod compare;
 pub mod cli;
 pub mod dist;
 pub mod engine;

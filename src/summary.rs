@@ -243,7 +243,15 @@ impl Histogram {
                 counts[i] += 1;
             }
         }
-        Histogram { lo, width, counts, below, above, excluded: total - sorted.len() as u64, total }
+        Histogram {
+            lo,
+            width,
+            counts,
+            below,
+            above,
+            excluded: total - sorted.len() as u64,
+            total,
+        }
     }
 }
 
@@ -357,7 +365,7 @@ impl Summary {
             horizon_months: sc.horizon_months,
             iterations: n,
             seed: r.seed,
-            discount_rate: describe_rate(&sc.inputs[sc.discount_rate].dist),
+            discount_rate: describe_rate(&sc.inputs[sc.discount_rate]),
             leading,
             payback,
             npv,
@@ -375,11 +383,11 @@ impl Summary {
                     let input = &sc.inputs[i];
                     Assumption {
                         path: input.path.clone(),
-                        distribution: input.dist.describe(),
+                        distribution: input.describe(),
                         unit: input.unit.label(&sc.currency),
-                        p10: input.dist.quantile(0.1),
-                        p50: input.dist.quantile(0.5),
-                        p90: input.dist.quantile(0.9),
+                        p10: input.quantile(0.1),
+                        p50: input.quantile(0.5),
+                        p90: input.quantile(0.9),
                     }
                 })
                 .collect(),
@@ -393,7 +401,7 @@ impl Summary {
 }
 
 /// A fixed rate as a percentage ("10%"), a distribution as written.
-fn describe_rate(d: &crate::dist::Dist) -> String {
+fn describe_rate(d: &crate::scenario::Input) -> String {
     if d.is_fixed() {
         let r = d.quantile(0.5) * 100.0;
         let s = format!("{r:.2}");

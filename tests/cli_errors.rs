@@ -804,19 +804,40 @@ fn fails_with_a_correlation_naming_an_input_that_does_not_exist() {
 }
 
 #[test]
-fn fails_with_stress_saying_it_is_not_supported_yet() {
+fn fails_with_a_stress_that_names_no_input() {
     let text =
-        base_plus("\n[[stress]]\nname = \"Stall\"\nscale = { \"adoption.ceiling\" = 0.8 }\n");
+        base_plus("\n[[stress]]\nname = \"Stall\"\nscale = { \"adoption.cieling\" = 0.8 }\n");
     let err = run_fails(&text);
     says(
         &err,
         &[
             FILE,
-            &line_of(&text, "[[stress]]"),
-            "at stress",
-            "not supported yet",
+            &line_of(&text, "scale = "),
+            "at stress.Stall.scale",
+            "no input is named \"adoption.cieling\"",
         ],
     );
+}
+
+#[test]
+fn fails_with_a_command_line_scale_that_is_not_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = assert_cmd::Command::cargo_bin("gatecast").unwrap();
+    cmd.current_dir(dir.path())
+        .args([
+            "run",
+            "-n",
+            "100",
+            "--scale",
+            "adoption.ceiling=lots",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--scale"))
+        .stderr(predicates::str::contains("expected PATH=FACTOR"));
+    assert!(!dir.path().join("out").exists());
 }
 
 // ---------------------------------------------------------------- TOML itself

@@ -32,6 +32,66 @@ pub struct Input {
     pub dist: Dist,
     /// The unit, for reports: "months", "per month", "users", "share"...
     pub unit: Unit,
+    /// What values it may take; checked again after any what-if.
+    pub allowed: Allowed,
+    /// Every draw is multiplied by this (a stress's `scale`; 1 as written).
+    pub scale: f64,
+}
+
+impl Input {
+    /// True when every draw gives the same value.
+    pub fn is_fixed(&self) -> bool {
+        self.dist.is_fixed()
+    }
+
+    /// One draw: the distribution's, times the scale.
+    #[inline]
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.scale * self.dist.sample(rng)
+    }
+
+    /// The quantile `u` of the draws (P10 is `quantile(0.1)`).
+    pub fn quantile(&self, u: f64) -> f64 {
+        self.scale * self.dist.quantile(u)
+    }
+
+    /// The smallest and largest values a draw can take.
+    pub fn range(&self) -> (f64, f64) {
+        let (lo, hi) = self.dist.range();
+        (self.scale * lo, self.scale * hi)
+    }
+
+    /// The distribution as written, with the scale when it is not 1.
+    pub fn describe(&self) -> String {
+        if self.scale == 1.0 {
+            self.dist.describe()
+        } else {
+            format!("{} x {}", self.dist.describe(), self.scale)
+        }
+    }
+
+    /// Checks the input's rule against the whole range it can draw.
+    pub fn check(&self) -> Result<(), String> {
+        let (lo, hi) = self.range();
+        let problem = match self.allowed {
+            Allowed::Any => None,
+            Allowed::NonNegative if lo < 0.0 => Some("cannot be negative"),
+            Allowed::Positive if lo < 0.0 || (lo == 0.0 && !self.dist.lower_end_open()) => {
+                Some("must be greater than 0")
+            }
+            Allowed::UnitInterval if lo < 0.0 || hi > 1.0 => Some("must lie between 0 and 1"),
+            Allowed::AboveMinusOne if lo <= -1.0 => Some("must be greater than -1"),
+            _ => None,
+        };
+        match problem {
+            None => Ok(()),
+            Some(rule) if self.is_fixed() => Err(format!("this quantity {rule}, got {lo}")),
+            Some(rule) => Err(format!(
+                "this quantity {rule}, but {} can draw values from {lo} to {hi}; narrow it or truncate it with `min`/`max`",
+                self.describe()
+            )),
+        }
+    }
 }
 
 /// What an input's number is measured in.
@@ -148,6 +208,94 @@ pub struct Scenario {
     /// Target rank (Spearman) correlations between inputs, applied by the
     /// Iman-Conover method (see [`crate::stats::correlation`]).
     pub correlations: Vec<Correlation>,
+    /// `[[stress]]` what-ifs, each run beside the base case.
+    pub stresses: Vec<Stress>,
+}
+
+/// A what-if on one input.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Replace the input's distribution.
+    Set(Dist),
+    /// Multiply every draw of the input by this factor.
+    Scale(f64),
+}
+
+/// A named set of what-ifs (a `[[stress]]`, or the command line's
+/// `--set`/`--scale`).
+#[derive(Debug, Clone)]
+pub struct Stress {
+    pub name: String,
+    /// (input path, change), in the order they apply.
+    pub changes: Vec<(String, Change)>,
+}
+
+/// Makes one what-if on `inputs`, checked against the input's rule.
+fn apply_change(inputs: &mut [Input], path: &str, change: &Change) -> Result<(), String> {
+    let Some(input) = inputs.iter_mut().find(|i| i.path == path) else {
+        let gate_number = [".pass", ".rework", ".max_reworks"]
+            .iter()
+            .any(|end| path.ends_with(end));
+        let hint = if gate_number {
+            " (a gate's pass, rework and max_reworks are fixed numbers, not inputs)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "no input is named \"{path}\"{hint}; `gatecast validate` lists every input's path"
+        ));
+    };
+    match change {
+        Change::Set(dist) => input.dist = dist.clone(),
+        Change::Scale(f) => {
+            if !f.is_finite() || *f <= 0.0 {
+                return Err(format!(
+                    "a scale factor must be a number greater than 0, got {f}"
+                ));
+            }
+            input.scale *= f;
+        }
+    }
+    input.check().map_err(|e| format!("{path}: {e}"))
+}
+
+/// Reads a distribution written as in a scenario file: `0.8`,
+/// `{ uniform = [3, 6] }`.
+pub fn parse_dist(text: &str) -> Result<Dist, String> {
+    toml::from_str::<raw::LoneValue>(&format!("value = {text}"))
+        .map(|v| v.value.0)
+        .map_err(|e| {
+            format!(
+                "`{text}` is not a number or a distribution such as {{ uniform = [3, 6] }}: {}",
+                e.message().trim()
+            )
+        })
+}
+
+impl Scenario {
+    /// The input named by `path`.
+    pub fn input_id(&self, path: &str) -> Option<InputId> {
+        self.inputs.iter().position(|i| i.path == path)
+    }
+
+    /// A copy of the scenario with the what-ifs made, each checked against
+    /// the input's rule (a scaled ceiling must still lie in [0, 1]...).
+    /// Draws stay on the same random streams: common random numbers.
+    pub fn with_changes(&self, changes: &[(String, Change)]) -> Result<Scenario, String> {
+        let mut sc = self.clone();
+        for (path, change) in changes {
+            apply_change(&mut sc.inputs, path, change)?;
+        }
+        if sc
+            .correlations
+            .iter()
+            .any(|c| sc.inputs[c.a].is_fixed() || sc.inputs[c.b].is_fixed())
+        {
+            return Err("a what-if cannot make a correlated input a fixed value".into());
+        }
+        sc.stresses.clear();
+        Ok(sc)
+    }
 }
 
 /// `[[correlation]]`: inputs `a` and `b` have rank correlation `rank`.
@@ -236,7 +384,7 @@ impl Scenario {
     /// The ids of the inputs that are uncertain (not fixed).
     pub fn uncertain_inputs(&self) -> Vec<InputId> {
         (0..self.inputs.len())
-            .filter(|&i| !self.inputs[i].dist.is_fixed())
+            .filter(|&i| !self.inputs[i].is_fixed())
             .collect()
     }
 
@@ -328,8 +476,8 @@ struct Builder<'a> {
 }
 
 /// What values a quantity may take.
-#[derive(Clone, Copy)]
-enum Allowed {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
     Any,
     NonNegative,
     Positive,
@@ -383,41 +531,22 @@ impl<'a> Builder<'a> {
         unit: Unit,
     ) -> Result<InputId, InputError> {
         let dist = spec.map_or_else(|| Dist::fixed(default), |s| s.0);
-        let (lo, hi) = dist.range();
-        let problem = match allowed {
-            Allowed::Any => None,
-            Allowed::NonNegative if lo < 0.0 => Some("cannot be negative"),
-            Allowed::Positive if lo < 0.0 || (lo == 0.0 && !dist.lower_end_open()) => {
-                Some("must be greater than 0")
-            }
-            Allowed::UnitInterval if lo < 0.0 || hi > 1.0 => Some("must lie between 0 and 1"),
-            Allowed::AboveMinusOne if lo <= -1.0 => Some("must be greater than -1"),
-            _ => None,
+        let input = Input {
+            path,
+            dist,
+            unit,
+            allowed,
+            scale: 1.0,
         };
-        if let Some(rule) = problem {
-            let drawn = if dist.is_fixed() {
-                format!("got {lo}")
-            } else {
-                format!(
-                    "but {} can draw values from {lo} to {hi}; narrow it or truncate it with `min`/`max`",
-                    dist.describe()
-                )
-            };
-            return Err(self.err(toml, &path, format!("this quantity {rule}, {drawn}")));
+        if let Err(message) = input.check() {
+            return Err(self.err(toml, &input.path, message));
         }
-        self.inputs.push(Input { path, dist, unit });
+        self.inputs.push(input);
         Ok(self.inputs.len() - 1)
     }
 
     fn build(mut self, raw: RawFile) -> Result<Scenario, InputError> {
         let k = Seg::key;
-        if raw.stress.is_some() {
-            return Err(self.err(
-                &[k("stress")],
-                "stress",
-                "[[stress]] is not supported yet by this version of gatecast: remove it to run",
-            ));
-        }
 
         // [scenario]
         let meta = raw.scenario;
@@ -526,7 +655,7 @@ impl<'a> Builder<'a> {
                 Allowed::NonNegative,
                 Unit::Share,
             )?;
-            any_access |= self.inputs[scope].dist.range().1 > 0.0;
+            any_access |= self.inputs[scope].range().1 > 0.0;
             let gate = match s.gate {
                 None => None,
                 Some(g) => {
@@ -863,6 +992,7 @@ impl<'a> Builder<'a> {
         }
 
         let correlations = self.correlations(raw.correlation)?;
+        let stresses = self.stresses(raw.stress)?;
         Ok(Scenario {
             name: meta.name.trim().to_string(),
             currency: currency.trim().to_string(),
@@ -876,7 +1006,55 @@ impl<'a> Builder<'a> {
             benefits,
             inputs: self.inputs,
             correlations,
+            stresses,
         })
+    }
+
+    /// Reads `[[stress]]` entries; each must apply cleanly to the base.
+    fn stresses(&self, raw: Vec<raw::RawStress>) -> Result<Vec<Stress>, InputError> {
+        let k = Seg::key;
+        let mut out: Vec<Stress> = Vec::new();
+        for (i, st) in raw.into_iter().enumerate() {
+            let name = st.name.trim().to_string();
+            if name.is_empty() || out.iter().any(|o| o.name == name) {
+                return Err(self.err(
+                    &[k("stress"), Seg::Index(i), k("name")],
+                    &format!("stress[{i}].name"),
+                    "each stress needs a name of its own",
+                ));
+            }
+            let mut changes: Vec<(String, Change)> = st
+                .set
+                .into_iter()
+                .map(|(p, d)| (p, Change::Set(d.0)))
+                .collect();
+            changes.extend(st.scale.into_iter().map(|(p, f)| (p, Change::Scale(f))));
+            if changes.is_empty() {
+                return Err(self.err(
+                    &[k("stress"), Seg::Index(i)],
+                    &format!("stress.{name}"),
+                    "a stress needs `set` or `scale` (or both): what does it change?",
+                ));
+            }
+            // check each change against the base, pointing at its line
+            let mut inputs = self.inputs.clone();
+            for (path, change) in &changes {
+                if let Err(message) = apply_change(&mut inputs, path, change) {
+                    let table = if matches!(change, Change::Set(_)) {
+                        "set"
+                    } else {
+                        "scale"
+                    };
+                    return Err(self.err(
+                        &[k("stress"), Seg::Index(i), k(table), k(path)],
+                        &format!("stress.{name}.{table}"),
+                        message,
+                    ));
+                }
+            }
+            out.push(Stress { name, changes });
+        }
+        Ok(out)
     }
 
     /// Checks `[[correlation]]` entries against the inputs, and that they
@@ -903,7 +1081,7 @@ impl<'a> Builder<'a> {
                     let known: Vec<&str> = self
                         .inputs
                         .iter()
-                        .filter(|x| !x.dist.is_fixed())
+                        .filter(|x| !x.is_fixed())
                         .map(|x| x.path.as_str())
                         .collect();
                     return Err(self.err(
@@ -915,7 +1093,7 @@ impl<'a> Builder<'a> {
                         ),
                     ));
                 };
-                if self.inputs[id].dist.is_fixed() {
+                if self.inputs[id].is_fixed() {
                     return Err(self.err(&at("between"), &format!("{here}.between"), format!(
                         "\"{path}\" is a fixed value: only an uncertain input (a distribution) can be correlated"
                     )));

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::dist::{Dist, Shape};
@@ -23,7 +23,25 @@ pub struct RawFile {
     #[serde(default)]
     pub correlation: Vec<RawCorrelation>,
     #[serde(default)]
-    pub stress: Option<IgnoredAny>,
+    pub stress: Vec<RawStress>,
+}
+
+/// `[[stress]]`: a named what-if run beside the base case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStress {
+    pub name: String,
+    #[serde(default)]
+    pub set: std::collections::BTreeMap<String, DistSpec>,
+    #[serde(default)]
+    pub scale: std::collections::BTreeMap<String, f64>,
+}
+
+/// A distribution on its own, as `--set PATH=VALUE` gives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoneValue {
+    pub value: DistSpec,
 }
 
 /// `[[correlation]]`: a rank correlation between two inputs.
