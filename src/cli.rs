@@ -48,6 +48,8 @@ enum Command {
         /// The scenario file (TOML)
         scenario: PathBuf,
     },
+    /// Run several scenario files on the same seed and iterations and compare them
+    Compare(CompareArgs),
     /// Write a commented starter scenario that validates and runs
     Init {
         /// Where to write it
@@ -57,6 +59,28 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Two or more scenario files (TOML)
+    #[arg(required = true, num_args = 2..)]
+    scenarios: Vec<PathBuf>,
+    /// Iterations for every file [default: the first file's `iterations`]
+    #[arg(short = 'n', long, value_name = "N")]
+    iterations: Option<u64>,
+    /// Random seed for every file [default: the first file's `seed`]
+    #[arg(short, long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads [default: every core]
+    #[arg(short = 'j', long, value_name = "T")]
+    threads: Option<usize>,
+    /// Folder for the comparison [default: output/compare]
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +154,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate { scenario }) => validate(&scenario),
         Some(Command::Init { file, force }) => init(&file, force),
+        Some(Command::Compare(args)) => compare(args),
     }
 }
 
@@ -153,25 +178,12 @@ fn load(path: Option<&Path>) -> Result<(Scenario, String, String), InputError> {
 
 fn run(args: RunArgs) -> Result<()> {
     let (sc, file, folder) = load(args.scenario.as_deref())?;
-    let iterations = args.iterations.unwrap_or(sc.iterations);
-    if iterations == 0 || iterations > MAX_ITERATIONS {
-        return Err(InputError::plain(
-            "--iterations",
-            format!(
-                "iterations must be from 1 to {}, got {iterations}",
-                thousands(MAX_ITERATIONS as f64)
-            ),
-        )
-        .into());
-    }
-    if args.threads == Some(0) {
-        return Err(InputError::plain("--threads", "threads must be at least 1, got 0").into());
-    }
-    let opts = RunOptions {
-        iterations,
-        seed: args.seed.unwrap_or(sc.seed),
-        threads: args.threads,
-    };
+    let opts = run_options(
+        args.iterations.unwrap_or(sc.iterations),
+        args.seed.unwrap_or(sc.seed),
+        args.threads,
+    )?;
+    let iterations = opts.iterations;
     let variants = stresses(&sc, &args.set, &args.scale)?;
     let target = args
         .out
@@ -278,6 +290,94 @@ fn run(args: RunArgs) -> Result<()> {
             text.push_str(&c.table());
         }
         write_stdout(&text)?;
+    }
+    Ok(())
+}
+
+/// Checks a run's size and threads, as given on the command line.
+fn run_options(
+    iterations: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<RunOptions, InputError> {
+    if iterations == 0 || iterations > MAX_ITERATIONS {
+        return Err(InputError::plain(
+            "--iterations",
+            format!(
+                "iterations must be from 1 to {}, got {iterations}",
+                thousands(MAX_ITERATIONS as f64)
+            ),
+        ));
+    }
+    if threads == Some(0) {
+        return Err(InputError::plain(
+            "--threads",
+            "threads must be at least 1, got 0",
+        ));
+    }
+    Ok(RunOptions {
+        iterations,
+        seed,
+        threads,
+    })
+}
+
+fn compare(args: CompareArgs) -> Result<()> {
+    let mut loaded = Vec::new();
+    for path in &args.scenarios {
+        loaded.push(load(Some(path))?);
+    }
+    let first = &loaded[0].0;
+    let opts = run_options(
+        args.iterations.unwrap_or(first.iterations),
+        args.seed.unwrap_or(first.seed),
+        args.threads,
+    )?;
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    let dir = OutputDir::create(&target)?;
+    let shown = target.display().to_string();
+    let context = || format!("cannot write the output folder '{shown}'");
+    let bar = Progress::new(
+        opts.iterations * loaded.len() as u64,
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
+    let mut runs = Vec::new();
+    for (sc, file, folder) in &loaded {
+        let r = engine::run(sc, &opts, None, &|n| bar.inc(n)).with_context(context)?;
+        let s = Summary::new(sc, file, &r);
+        dir.write(
+            &format!("{folder}.json"),
+            &export::summary_json(&s).with_context(context)?,
+        )
+        .with_context(context)?;
+        runs.push((format!("{} ({folder})", sc.name), s));
+    }
+    bar.finish();
+    let named: Vec<(String, &Summary)> = runs.iter().map(|(n, s)| (n.clone(), s)).collect();
+    let c = Comparison::new(&named);
+    dir.write("comparison.csv", &c.csv().with_context(context)?)
+        .with_context(context)?;
+    let md = format!(
+        "# Scenario comparison\n\nEvery file ran {} iterations on seed {}.\n\n{}",
+        opts.iterations,
+        opts.seed,
+        c.markdown()
+    );
+    dir.write("comparison.md", md.as_bytes())
+        .with_context(context)?;
+    let written = dir.commit().with_context(context)?;
+    if !args.quiet {
+        write_stdout(&format!(
+            "{} scenarios, {} iterations each, seed {}\n\n{}\nResults: {}/ (comparison.md, comparison.csv, one summary JSON per file)\n",
+            runs.len(),
+            thousands(opts.iterations as f64),
+            opts.seed,
+            c.table(),
+            written.display()
+        ))?;
     }
     Ok(())
 }

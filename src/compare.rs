@@ -12,6 +12,8 @@ use crate::summary::Summary;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CompareRow {
     pub name: String,
+    /// The currency of this run's money figures.
+    pub currency: String,
     pub p_payback_within_24_months: f64,
     /// `None` when the horizon is shorter than 36 months.
     pub p_payback_within_36_months: Option<f64>,
@@ -27,19 +29,16 @@ pub struct CompareRow {
 /// Runs side by side, the first being the base.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comparison {
-    pub currency: String,
     pub rows: Vec<CompareRow>,
 }
 
 impl Comparison {
     pub fn new(runs: &[(String, &Summary)]) -> Comparison {
-        let currency = runs
-            .first()
-            .map_or(String::new(), |(_, s)| s.currency.clone());
         let rows = runs
             .iter()
             .map(|(name, s)| CompareRow {
                 name: name.clone(),
+                currency: s.currency.clone(),
                 p_payback_within_24_months: s.payback.p_within_24_months.value,
                 p_payback_within_36_months: s.payback.p_within_36_months.map(|p| p.value),
                 payback_p50_months: s.payback.p50.value,
@@ -50,16 +49,16 @@ impl Comparison {
                 peak_funding_p90: s.peak_funding.p90.value,
             })
             .collect();
-        Comparison { currency, rows }
+        Comparison { rows }
     }
 
     fn cells(&self, r: &CompareRow, short: bool) -> Vec<String> {
         let money = |v: Option<f64>| {
             v.map_or("n/a".into(), |v| {
                 if short {
-                    money_short(v, &self.currency)
+                    money_short(v, &r.currency)
                 } else {
-                    format!("{} {}", self.currency, thousands(v))
+                    format!("{} {}", r.currency, thousands(v))
                 }
             })
         };
@@ -134,6 +133,7 @@ impl Comparison {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
             "run",
+            "currency",
             "p_payback_within_24_months",
             "p_payback_within_36_months",
             "payback_p50_months",
@@ -147,6 +147,7 @@ impl Comparison {
         for r in &self.rows {
             w.write_record([
                 r.name.clone(),
+                r.currency.clone(),
                 r.p_payback_within_24_months.to_string(),
                 opt(r.p_payback_within_36_months),
                 opt(r.payback_p50_months),

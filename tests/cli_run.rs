@@ -283,3 +283,77 @@ fn help_describes_every_command() {
         .stdout(predicate::str::contains("--iterations"))
         .stdout(predicate::str::contains("--no-iterations-csv"));
 }
+
+/// Comparing the four playbooks tells the field's story: small real
+/// deployments pay back soonest, pilot purgatory is far worse than all.
+#[test]
+fn comparing_the_playbooks_tells_the_story_the_field_tells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = [
+        "enterprise-stage-gate",
+        "mid-market-12-month",
+        "small-real-deployments",
+        "pilot-purgatory",
+    ];
+    let mut cmd = gatecast(tmp.path());
+    cmd.arg("compare");
+    for f in files {
+        cmd.arg(repo(&format!("scenarios/{f}.toml")));
+    }
+    cmd.args(["-n", "4000", "--out", "cmp", "-q"])
+        .assert()
+        .success();
+    let mut rdr = csv::Reader::from_path(tmp.path().join("cmp/comparison.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 4);
+    let p36: Vec<f64> = rows.iter().map(|r| r[3].parse().unwrap()).collect();
+    let p24: Vec<f64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
+    let (enterprise, mid, small, purgatory) = (0, 1, 2, 3);
+    for other in [enterprise, mid, purgatory] {
+        assert!(
+            p24[small] > p24[other] + 0.2,
+            "small real deployments pay back soonest: {p24:?}"
+        );
+    }
+    for other in [enterprise, mid, small] {
+        assert!(p36[purgatory] < p36[other], "purgatory is worst: {p36:?}");
+    }
+    assert!(p36[purgatory] < 0.5 * p36[mid], "far worse: {p36:?}");
+    for f in files {
+        assert!(tmp.path().join("cmp").join(format!("{f}.json")).is_file());
+    }
+}
+
+#[test]
+fn a_stress_in_the_file_runs_beside_the_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[[stress]]\nname = \"Pilot stalls\"\nset = {{ \"stage.Pilot.gate.decision_delay_months\" = {{ uniform = [3, 6] }} }}\n",
+        fs::read_to_string(repo("scenarios/example.toml")).unwrap()
+    );
+    fs::write(tmp.path().join("s.toml"), text).unwrap();
+    gatecast(tmp.path())
+        .args([
+            "run",
+            "s.toml",
+            "-n",
+            "2000",
+            "--no-iterations-csv",
+            "--formats",
+            "html",
+        ])
+        .args(["--scale", "adoption.ceiling=0.9"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("STRESS TESTS"))
+        .stdout(predicate::str::contains("Pilot stalls"))
+        .stdout(predicate::str::contains("adoption.ceiling x 0.9"));
+    let out = tmp.path().join("output/s");
+    let csv = fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        4,
+        "header, base and two stresses: {csv}"
+    );
+    assert!(out.join("stresses/pilot-stalls.json").is_file());
+}
