@@ -97,6 +97,9 @@ pub struct Records {
     pub peak_funding: Vec<f64>,
     /// Months to first access; `NaN` when nobody got access.
     pub first_access: Vec<f64>,
+    /// `inputs[k][i]`: the k-th uncertain input (in [`Scenario::uncertain_inputs`]
+    /// order) of iteration i; empty unless kept (see [`run_keeping_inputs`]).
+    pub inputs: Vec<Vec<f64>>,
 }
 
 impl Records {
@@ -109,6 +112,7 @@ impl Records {
             total_benefit: Vec::with_capacity(n),
             peak_funding: Vec::with_capacity(n),
             first_access: Vec::with_capacity(n),
+            inputs: Vec::new(),
         }
     }
 
@@ -130,6 +134,12 @@ impl Records {
         self.total_benefit.append(&mut other.total_benefit);
         self.peak_funding.append(&mut other.peak_funding);
         self.first_access.append(&mut other.first_access);
+        if self.inputs.len() < other.inputs.len() {
+            self.inputs.resize(other.inputs.len(), Vec::new());
+        }
+        for (a, b) in self.inputs.iter_mut().zip(other.inputs.iter_mut()) {
+            a.append(b);
+        }
     }
 }
 
@@ -416,6 +426,7 @@ fn simulate_block(
     opts: &RunOptions,
     block: u64,
     rows: bool,
+    keep_inputs: bool,
     sketches: &mut [Sketch],
 ) -> BlockOut {
     let start = block * BLOCK;
@@ -437,6 +448,9 @@ fn simulate_block(
     });
     let mut buf = String::new();
     let draws = BlockDraws::new(sc, opts.seed, start, end);
+    if keep_inputs {
+        out.records.inputs = uncertain.iter().map(|&j| draws.inputs[j].clone()).collect();
+    }
     for (r, i) in (start..end).enumerate() {
         draws.copy_row(r, &mut x, &mut gate_u);
         model::simulate(sc, &x, &gate_u, &mut ws);
@@ -493,8 +507,30 @@ fn write_row(
 pub fn run(
     sc: &Scenario,
     opts: &RunOptions,
+    rows: Option<&mut (dyn Write + Send)>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<RunResult> {
+    run_with(sc, opts, rows, progress, false)
+}
+
+/// Runs the simulation and keeps every iteration's uncertain inputs in
+/// [`Records::inputs`], for sensitivity analysis (8 bytes per input per
+/// iteration).
+pub fn run_keeping_inputs(
+    sc: &Scenario,
+    opts: &RunOptions,
+    rows: Option<&mut (dyn Write + Send)>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<RunResult> {
+    run_with(sc, opts, rows, progress, true)
+}
+
+fn run_with(
+    sc: &Scenario,
+    opts: &RunOptions,
     mut rows: Option<&mut (dyn Write + Send)>,
     progress: &(dyn Fn(u64) + Sync),
+    keep_inputs: bool,
 ) -> io::Result<RunResult> {
     let work = |rows: &mut Option<&mut (dyn Write + Send)>| -> io::Result<RunResult> {
         let n_blocks = opts.iterations.div_ceil(BLOCK);
@@ -523,7 +559,7 @@ pub fn run(
                     let mut sketches = sketch_sets[worker]
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let out = simulate_block(sc, opts, b, want_rows, &mut sketches);
+                    let out = simulate_block(sc, opts, b, want_rows, keep_inputs, &mut sketches);
                     progress(out.records.npv.len() as u64);
                     out
                 })

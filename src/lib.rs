@@ -17,5 +17,6 @@ pub mod format;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
 pub mod summary;

@@ -246,7 +246,11 @@ fn apply_change(inputs: &mut [Input], path: &str, change: &Change) -> Result<(),
         ));
     };
     match change {
-        Change::Set(dist) => input.dist = dist.clone(),
+        Change::Set(dist) => {
+            // a set replaces the input whole, scale included
+            input.dist = dist.clone();
+            input.scale = 1.0;
+        }
         Change::Scale(f) => {
             if !f.is_finite() || *f <= 0.0 {
                 return Err(format!(

@@ -2,6 +2,7 @@
 
 pub mod correlation;
 pub mod quantile;
+pub mod sensitivity;
 pub mod sketch;
 pub mod sort;
 
