@@ -16,9 +16,11 @@ use crate::compare::Comparison;
 use crate::engine::{self, RunOptions};
 use crate::error::InputError;
 use crate::export::{self, text, OutputDir};
-use crate::format::{slug, thousands};
+use crate::format::{sig, slug, thousands};
 use crate::report;
 use crate::scenario::{parse_dist, Change, Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
+use crate::sensitivity;
+use crate::stats::sensitivity::Target;
 use crate::summary::Summary;
 
 /// Monte Carlo payback for an enterprise AI initiative: stage gates,
@@ -118,6 +120,14 @@ struct RunArgs {
     /// Write no chart files (the same as leaving png and svg out of --formats)
     #[arg(long)]
     no_charts: bool,
+    /// The figure whose drivers the sensitivity analysis looks for
+    #[arg(long, value_enum, default_value = "npv")]
+    target: TargetArg,
+    /// Full sensitivity analysis: also the pinned tornado (each input at its
+    /// P10 and P90, each gate always passing or killing) and the spider
+    /// chart, on common random numbers (about 2 reruns per input)
+    #[arg(long)]
+    sensitivity: bool,
     /// A what-if run beside the base with the same random numbers: replace an
     /// input's distribution, e.g. --set 'stage.Pilot.gate.decision_delay_months={ uniform = [3, 6] }'
     #[arg(long, value_name = "PATH=VALUE")]
@@ -125,6 +135,26 @@ struct RunArgs {
     /// A what-if run beside the base: multiply an input's draws, e.g. --scale adoption.ceiling=0.8
     #[arg(long, value_name = "PATH=FACTOR")]
     scale: Vec<String>,
+}
+
+/// The sensitivity target as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TargetArg {
+    Npv,
+    Payback,
+    Roi,
+    PeakFunding,
+}
+
+impl From<TargetArg> for Target {
+    fn from(t: TargetArg) -> Target {
+        match t {
+            TargetArg::Npv => Target::Npv,
+            TargetArg::Payback => Target::Payback,
+            TargetArg::Roi => Target::Roi,
+            TargetArg::PeakFunding => Target::PeakFunding,
+        }
+    }
 }
 
 /// A report format `--formats` can name.
@@ -221,16 +251,40 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(mut f) = rows {
         f.flush().with_context(context)?;
     }
-    let summary = Summary::new(&sc, &file, &result);
+    let mut summary = Summary::new(&sc, &file, &result);
+    let analyse = if args.sensitivity {
+        sensitivity::analyse
+    } else {
+        sensitivity::analyse_quick
+    };
+    let drivers = analyse(
+        &sc,
+        opts.seed,
+        opts.iterations,
+        opts.threads,
+        args.target.into(),
+    )
+    .with_context(context)?;
+    dir.write(
+        "sensitivity.csv",
+        &sensitivity::csv(&drivers).with_context(context)?,
+    )
+    .with_context(context)?;
+    summary.sensitivity = Some(drivers);
     export::write_reports(&dir, &summary).with_context(context)?;
     let wants = |f: Format| args.formats.contains(&f);
     let (png, svg) = (
         wants(Format::Png) && !args.no_charts,
         wants(Format::Svg) && !args.no_charts,
     );
-    let mut written_files: Vec<String> = ["summary.md", "summary.json", "monthly.csv"]
-        .map(String::from)
-        .to_vec();
+    let mut written_files: Vec<String> = [
+        "summary.md",
+        "summary.json",
+        "monthly.csv",
+        "sensitivity.csv",
+    ]
+    .map(String::from)
+    .to_vec();
     if !args.no_iterations_csv {
         written_files.push("iterations.csv".into());
     }
@@ -494,23 +548,6 @@ fn write_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Four significant figures, with thousands separators for large values.
-fn sig(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        thousands(v)
-    } else if v == 0.0 {
-        "0".into()
-    } else {
-        let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
-        let s = format!("{v:.digits$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    }
-}
-
 fn validate(path: &Path) -> Result<()> {
     let (sc, file, _) = load(Some(path))?;
     let mut out = String::new();
@@ -601,13 +638,5 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sig_keeps_four_significant_figures() {
-        assert_eq!(sig(0.751234), "0.7512");
-        assert_eq!(sig(12.3456), "12.35");
-        assert_eq!(sig(30124.4), "30,124");
-        assert_eq!(sig(1.0), "1");
     }
 }

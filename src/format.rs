@@ -74,6 +74,23 @@ pub fn months(v: Option<f64>) -> String {
     }
 }
 
+/// Four significant figures, with thousands separators for large values.
+pub fn sig(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        thousands(v)
+    } else if v == 0.0 {
+        "0".into()
+    } else {
+        let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+        let s = format!("{v:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+}
+
 /// A scenario name or file stem turned into a folder name.
 pub fn slug(name: &str) -> String {
     let mut s = String::new();
@@ -117,6 +134,15 @@ mod tests {
         assert_eq!(pct(1.0), "100%");
         assert_eq!(months(Some(27.25)), "27.2 months");
         assert_eq!(months(None), "beyond the horizon");
+    }
+
+    #[test]
+    fn sig_keeps_four_significant_figures() {
+        assert_eq!(sig(0.751234), "0.7512");
+        assert_eq!(sig(12.3456), "12.35");
+        assert_eq!(sig(184.0037), "184");
+        assert_eq!(sig(30124.4), "30,124");
+        assert_eq!(sig(1.0), "1");
     }
 
     #[test]

@@ -97,6 +97,28 @@ pub fn analyse(
     threads: Option<usize>,
     target: Target,
 ) -> io::Result<Sensitivity> {
+    analyse_with(sc, seed, iterations, threads, target, true)
+}
+
+/// The decile tornado and rank correlations only: one run, no reruns.
+pub fn analyse_quick(
+    sc: &Scenario,
+    seed: u64,
+    iterations: u64,
+    threads: Option<usize>,
+    target: Target,
+) -> io::Result<Sensitivity> {
+    analyse_with(sc, seed, iterations, threads, target, false)
+}
+
+fn analyse_with(
+    sc: &Scenario,
+    seed: u64,
+    iterations: u64,
+    threads: Option<usize>,
+    target: Target,
+    pinned_too: bool,
+) -> io::Result<Sensitivity> {
     let opts = RunOptions {
         iterations: iterations.min(MAX_ITERATIONS),
         seed,
@@ -120,15 +142,15 @@ pub fn analyse(
     };
 
     let mut pinned = Vec::new();
-    for &id in &ids {
+    for &id in ids.iter().filter(|_| pinned_too) {
         let input = &sc.inputs[id];
         let (lo_v, hi_v) = (input.quantile(0.1), input.quantile(0.9));
         let (low, low_p50) = pin(&input.path, lo_v)?;
         let (high, high_p50) = pin(&input.path, hi_v)?;
         pinned.push(PinnedBar {
             path: input.path.clone(),
-            low_setting: format!("P10 = {}", short_value(lo_v)),
-            high_setting: format!("P90 = {}", short_value(hi_v)),
+            low_setting: format!("P10 = {}", crate::format::sig(lo_v)),
+            high_setting: format!("P90 = {}", crate::format::sig(hi_v)),
             low,
             high,
             low_p50,
@@ -136,7 +158,7 @@ pub fn analyse(
         });
     }
     for (i, st) in sc.stages.iter().enumerate() {
-        if st.gate.is_none() {
+        if st.gate.is_none() || !pinned_too {
             continue;
         }
         let at = |pass: bool| {
@@ -198,16 +220,6 @@ pub fn analyse(
     })
 }
 
-/// Four significant figures for a setting's label.
-fn short_value(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        crate::format::thousands(v)
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
-
 /// `sensitivity.csv`: one row per input (and per gate), decile tornado,
 /// rank correlation, contribution to variance and pinned tornado.
 pub fn csv(s: &Sensitivity) -> io::Result<Vec<u8>> {
@@ -228,8 +240,24 @@ pub fn csv(s: &Sensitivity) -> io::Result<Vec<u8>> {
         "p50_pinned_high",
     ])?;
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    for bar in &s.pinned {
-        let d = s.deciles.iter().find(|d| d.path == bar.path);
+    // rows in the pinned tornado's order when there is one, else the deciles'
+    let order: Vec<&str> = if s.pinned.is_empty() {
+        s.deciles.iter().map(|d| d.path.as_str()).collect()
+    } else {
+        s.pinned.iter().map(|b| b.path.as_str()).collect()
+    };
+    for path in order {
+        let d = s.deciles.iter().find(|d| d.path == path);
+        let none = PinnedBar {
+            path: path.to_string(),
+            low_setting: String::new(),
+            high_setting: String::new(),
+            low: None,
+            high: None,
+            low_p50: None,
+            high_p50: None,
+        };
+        let bar = s.pinned.iter().find(|b| b.path == path).unwrap_or(&none);
         w.write_record([
             bar.path.clone(),
             d.map_or(String::new(), |d| d.spearman.to_string()),

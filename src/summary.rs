@@ -198,6 +198,8 @@ pub struct Summary {
     pub payback_histogram: Histogram,
     /// NPV in equal bins between its P1 and P99 (currency).
     pub npv_histogram: Histogram,
+    /// What drives the result, when analysed (see `crate::sensitivity`).
+    pub sensitivity: Option<crate::sensitivity::Sensitivity>,
 }
 
 /// One uncertain input: its path, distribution as written and percentiles.
@@ -396,6 +398,7 @@ impl Summary {
                 Histogram::new(&paid, 0.0, 1.0, sc.horizon_months, n)
             },
             npv_histogram: npv_histogram(&npvs, n),
+            sensitivity: None,
         }
     }
 }

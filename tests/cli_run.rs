@@ -357,3 +357,35 @@ fn a_stress_in_the_file_runs_beside_the_base() {
     );
     assert!(out.join("stresses/pilot-stalls.json").is_file());
 }
+
+#[test]
+fn the_sensitivity_analysis_names_the_drivers_in_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    gatecast(tmp.path())
+        .args([
+            "run",
+            "-n",
+            "600",
+            "--sensitivity",
+            "--target",
+            "payback",
+            "--out",
+            "r",
+        ])
+        .args(["--formats", "html", "--no-iterations-csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("WHAT DRIVES PAYBACK"))
+        .stdout(predicate::str::contains("gate.Pilot"));
+    let csv = fs::read_to_string(tmp.path().join("r/sensitivity.csv")).unwrap();
+    assert!(csv.starts_with("input,spearman_rank_correlation,contribution_to_variance"));
+    assert!(csv.contains("gate.Pilot,"), "gates are pinned too");
+    assert!(csv.contains("adoption.ceiling,"));
+    let s: Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("r/summary.json")).unwrap()).unwrap();
+    assert_eq!(s["sensitivity"]["target"], "payback");
+    assert_eq!(s["sensitivity"]["statistic"], "median payback (months)");
+    assert_eq!(s["sensitivity"]["iterations"], 600);
+    let md = fs::read_to_string(tmp.path().join("r/summary.md")).unwrap();
+    assert!(md.contains("## What drives payback"));
+}

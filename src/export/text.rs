@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 
 use crate::format::{money, money_short, months, pct, thousands};
+use crate::sensitivity::Sensitivity;
+use crate::stats::sensitivity::Target;
 use crate::summary::{Pct, Summary};
 
 fn pct_months(p: &Pct) -> String {
@@ -140,8 +142,68 @@ pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
         let _ = write!(t, "\n  Median usage rate at {}", text.join(", "));
     }
     t.push('\n');
+    if let Some(sens) = &s.sensitivity {
+        t.push_str(&drivers(sens, &s.currency));
+    }
     if let Some((dir, files)) = out {
         let _ = writeln!(t, "\nResults: {dir}/ ({})", files.join(", "));
+    }
+    t
+}
+
+/// A target statistic in words: money, a ratio or months.
+fn stat_text(sens: &Sensitivity, v: Option<f64>, currency: &str) -> String {
+    match (sens.target, v) {
+        (_, None) => "beyond the horizon".into(),
+        (Target::Payback, Some(m)) => format!("{m:.1} months"),
+        (Target::Roi, Some(r)) => format!("{:.0}%", r * 100.0),
+        (_, Some(x)) => money_short(x, currency),
+    }
+}
+
+/// The terminal's "what drives" lines.
+fn drivers(sens: &Sensitivity, currency: &str) -> String {
+    let mut t = String::new();
+    let label = sens.target.label();
+    if sens.pinned.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nWHAT DRIVES {} (rank correlation; share of variance)",
+            label.to_uppercase()
+        );
+        let mut top: Vec<_> = sens.deciles.iter().collect();
+        top.sort_by(|a, b| b.contribution.total_cmp(&a.contribution));
+        for d in top.iter().take(4) {
+            let _ = writeln!(
+                t,
+                "  {:<52} {:>+6.2}   {:>4}",
+                d.path,
+                d.spearman,
+                pct(d.contribution)
+            );
+        }
+        let _ = writeln!(
+            t,
+            "  (--sensitivity adds the pinned tornado: each input at its P10 and P90, each gate)"
+        );
+    } else {
+        let _ = writeln!(
+            t,
+            "\nWHAT DRIVES {} ({} with one input pinned low / high, same random numbers)",
+            label.to_uppercase(),
+            sens.statistic
+        );
+        for b in sens.pinned.iter().take(5) {
+            let _ = writeln!(
+                t,
+                "  {:<44} {:>14} -> {:<14} {} -> {}",
+                b.path,
+                b.low_setting,
+                b.high_setting,
+                stat_text(sens, b.low, currency),
+                stat_text(sens, b.high, currency)
+            );
+        }
     }
     t
 }
@@ -418,5 +480,88 @@ pub fn markdown(s: &Summary) -> String {
         );
     }
     let _ = writeln!(t, "\nMonthly bands: {}.", s.monthly.method);
+    if let Some(sens) = &s.sensitivity {
+        let _ = writeln!(t, "\n## What drives {}\n", sens.target.label());
+        let _ = writeln!(
+            t,
+            "Over the first {} iterations. Decile tornado: the {} among the iterations where the input lies in its lowest and in its highest tenth. \
+             Contribution: the input's squared rank correlation with {}, as a share of all inputs'.{}\n",
+            thousands(sens.iterations as f64),
+            sens.statistic,
+            sens.target.label(),
+            if sens.target == Target::Payback {
+                " No payback within the horizon ranks beyond every payback."
+            } else {
+                ""
+            }
+        );
+        row(
+            &mut t,
+            &[
+                "Input".into(),
+                "Rank correlation".into(),
+                "Share of variance".into(),
+                "Lowest tenth".into(),
+                "Highest tenth".into(),
+            ],
+        );
+        row(
+            &mut t,
+            &[
+                "---".into(),
+                "---:".into(),
+                "---:".into(),
+                "---:".into(),
+                "---:".into(),
+            ],
+        );
+        for d in &sens.deciles {
+            row(
+                &mut t,
+                &[
+                    format!("`{}`", d.path),
+                    format!("{:+.3}", d.spearman),
+                    pct(d.contribution),
+                    stat_text(sens, d.low, c),
+                    stat_text(sens, d.high, c),
+                ],
+            );
+        }
+        if !sens.pinned.is_empty() {
+            let _ = writeln!(t, "\nPinned tornado: the {} with one input (or gate) pinned, all else drawn from the same random numbers.\n", sens.statistic);
+            row(
+                &mut t,
+                &[
+                    "Input or gate".into(),
+                    "Pinned low".into(),
+                    "Pinned high".into(),
+                    "Low".into(),
+                    "High".into(),
+                ],
+            );
+            row(
+                &mut t,
+                &[
+                    "---".into(),
+                    "---".into(),
+                    "---".into(),
+                    "---:".into(),
+                    "---:".into(),
+                ],
+            );
+            for b in &sens.pinned {
+                row(
+                    &mut t,
+                    &[
+                        format!("`{}`", b.path),
+                        b.low_setting.clone(),
+                        b.high_setting.clone(),
+                        stat_text(sens, b.low, c),
+                        stat_text(sens, b.high, c),
+                    ],
+                );
+            }
+        }
+    }
     t
 }
