@@ -197,10 +197,12 @@ fn analyse_with(
         let mut points = Vec::new();
         for p in SPIDER_POINTS {
             let v = input.quantile(p);
-            let stat = match p {
-                x if x == 0.1 => bar.low,
-                x if x == 0.9 => bar.high,
-                _ => pin(&bar.path, v)?.0,
+            let stat = if p == 0.1 {
+                bar.low
+            } else if p == 0.9 {
+                bar.high
+            } else {
+                pin(&bar.path, v)?.0
             };
             points.push((p, v, stat));
         }
