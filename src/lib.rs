@@ -7,8 +7,8 @@
 //! only code that writes files).
 
 pub mod charts;
-pub mod compare;
 pub mod cli;
+pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod error;

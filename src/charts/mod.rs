@@ -2,10 +2,36 @@
 //! [`Summary`] so they can never disagree with the other outputs.
 //!
 //! Every chart renders to SVG (for the HTML report and slides) and to PNG
-//! (at least 1600x900, 16:9), with an embedded font so text looks the same
-//! on every machine.
+//! (1600x900, 16:9). The PNG's text is drawn with the embedded DejaVu Sans,
+//! so it looks the same on every machine; the SVG names DejaVu Sans with
+//! Verdana (the same metrics) and sans-serif behind it. The look (palette,
+//! type sizes, header, legend, axes) is defined once, in [`theme`].
+//!
+//! A chart is a type implementing [`Chart`]; [`render`] turns one into a
+//! [`ChartFile`] and [`render_all`] runs the table of the per-scenario
+//! charts. A new chart (a tornado, a comparison of scenarios) is one more
+//! module and, if it reads a [`Summary`], one more line in [`CHARTS`].
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use rayon::prelude::*;
 
 use crate::summary::Summary;
+
+mod cost_ramp;
+mod cumulative;
+mod funnel;
+mod leading_lagging;
+mod npv;
+mod payback;
+pub mod theme;
+
+pub use cost_ramp::CostRamp;
+pub use cumulative::CumulativeNetCash;
+pub use funnel::StageFunnel;
+pub use leading_lagging::LeadingVsLagging;
+pub use npv::NpvDistribution;
+pub use payback::PaybackDistribution;
 
 /// A figure drawn on a chart (a P50 marker, the no-payback share...), kept
 /// so tests can check that what is drawn equals what the summary says.
@@ -14,6 +40,15 @@ pub struct Mark {
     pub label: String,
     /// `None` for a mark that reads in words, such as "beyond the horizon".
     pub value: Option<f64>,
+}
+
+impl Mark {
+    pub fn new(label: impl Into<String>, value: Option<f64>) -> Mark {
+        Mark {
+            label: label.into(),
+            value,
+        }
+    }
 }
 
 /// One rendered chart.
@@ -30,7 +65,153 @@ pub struct ChartFile {
     pub marks: Vec<Mark>,
 }
 
-/// Renders every chart for the summary in the formats asked for.
-pub fn render_all(_summary: &Summary, _svg: bool, _png: bool) -> anyhow::Result<Vec<ChartFile>> {
-    Ok(Vec::new())
+/// What drawing on a backend `DB` returns.
+pub type DrawResult<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// One chart: its file stem, its title and how it draws itself on any
+/// plotters backend (the same code makes the SVG and the PNG).
+pub trait Chart {
+    /// What the chart reads: a [`Summary`] for the per-scenario charts (a
+    /// comparison chart would read a slice of them).
+    type Input: ?Sized;
+    /// File stem, e.g. `payback-distribution`.
+    const NAME: &'static str;
+    /// The title as drawn, naming the scenario.
+    fn title(input: &Self::Input) -> String;
+    /// Draws the whole chart on `root` (1600x900) and returns the figures
+    /// it marked.
+    fn draw<DB: DrawingBackend>(
+        input: &Self::Input,
+        root: &DrawingArea<DB, Shift>,
+    ) -> DrawResult<Vec<Mark>, DB>;
+}
+
+/// Renders one chart of a summary: `(summary, svg, png)`.
+pub type Render = fn(&Summary, bool, bool) -> anyhow::Result<ChartFile>;
+
+/// The per-scenario charts, in the order the report shows them.
+pub const CHARTS: &[Render] = &[
+    render::<PaybackDistribution>,
+    render::<CumulativeNetCash>,
+    render::<LeadingVsLagging>,
+    render::<StageFunnel>,
+    render::<NpvDistribution>,
+    render::<CostRamp>,
+];
+
+/// Renders every chart for the summary in the formats asked for (side by
+/// side; the bytes do not depend on the number of threads).
+pub fn render_all(summary: &Summary, svg: bool, png: bool) -> anyhow::Result<Vec<ChartFile>> {
+    CHARTS
+        .par_iter()
+        .map(|render| render(summary, svg, png))
+        .collect()
+}
+
+/// Renders one chart as SVG and/or PNG. The marks come from the drawing
+/// itself (an SVG is drawn and dropped when neither format is asked for).
+pub fn render<C: Chart>(input: &C::Input, svg: bool, png: bool) -> anyhow::Result<ChartFile> {
+    theme::register_fonts()?;
+    let (w, h) = theme::SIZE;
+    let mut marks = Vec::new();
+    let mut svg_text = None;
+    if svg || !png {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
+            marks = C::draw(input, &root).map_err(|e| draw_error::<C>(&e))?;
+            root.present().map_err(|e| draw_error::<C>(&e))?;
+        }
+        svg_text = svg.then_some(text);
+    }
+    let mut png_bytes = None;
+    if png {
+        let k = theme::SUPERSAMPLE as u32;
+        let (bw, bh) = (w * k, h * k);
+        let mut big = vec![0u8; bw as usize * bh as usize * 3];
+        {
+            let _scale = theme::Scale::set(theme::SUPERSAMPLE, true);
+            let root = BitMapBackend::with_buffer(&mut big, (bw, bh)).into_drawing_area();
+            let drawn = C::draw(input, &root).map_err(|e| draw_error::<C>(&e))?;
+            root.present().map_err(|e| draw_error::<C>(&e))?;
+            if svg_text.is_none() {
+                marks = drawn;
+            }
+        }
+        let rgb = downsample(&big, bw as usize, bh as usize, k as usize);
+        png_bytes = Some(encode_png(&rgb, w, h)?);
+    }
+    Ok(ChartFile {
+        name: C::NAME,
+        title: C::title(input),
+        svg: svg_text,
+        png: png_bytes,
+        marks,
+    })
+}
+
+fn draw_error<C: Chart>(e: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("cannot draw the {} chart: {e}", C::NAME)
+}
+
+/// Averages each `k` x `k` block of an RGB8 buffer `w` x `h`.
+fn downsample(big: &[u8], w: usize, h: usize, k: usize) -> Vec<u8> {
+    let (sw, sh) = (w / k, h / k);
+    let mut out = vec![0u8; sw * sh * 3];
+    let row = w * 3;
+    if k == 2 {
+        // add the two rows, then the pixel pairs: both loops vectorise
+        let mut pair = vec![0u16; row];
+        for (y, o_row) in out.chunks_exact_mut(sw * 3).enumerate() {
+            let (r0, r1) = big[2 * y * row..(2 * y + 2) * row].split_at(row);
+            for ((p, a), b) in pair.iter_mut().zip(r0).zip(r1) {
+                *p = *a as u16 + *b as u16;
+            }
+            for (o, p) in o_row.chunks_exact_mut(3).zip(pair.chunks_exact(6)) {
+                o[0] = ((p[0] + p[3] + 2) >> 2) as u8;
+                o[1] = ((p[1] + p[4] + 2) >> 2) as u8;
+                o[2] = ((p[2] + p[5] + 2) >> 2) as u8;
+            }
+        }
+        return out;
+    }
+    let n = (k * k) as u32;
+    for (y, o_row) in out.chunks_exact_mut(sw * 3).enumerate().take(sh) {
+        for (x, o) in o_row.chunks_exact_mut(3).enumerate() {
+            let mut sum = [0u32; 3];
+            for dy in 0..k {
+                let start = (y * k + dy) * row + x * k * 3;
+                for p in big[start..start + k * 3].chunks_exact(3) {
+                    for c in 0..3 {
+                        sum[c] += p[c] as u32;
+                    }
+                }
+            }
+            for c in 0..3 {
+                o[c] = ((sum[c] + n / 2) / n) as u8;
+            }
+        }
+    }
+    out
+}
+
+/// RGB8 pixels to PNG bytes, with 150 pixels per inch recorded so that a
+/// 1600-pixel chart pastes onto a slide at a sensible 10.7 inches.
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(rgb.len() / 8);
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: 5906,
+            yppu: 5906,
+            unit: png::Unit::Meter,
+        }));
+        let mut writer = enc.write_header()?;
+        writer.write_image_data(rgb)?;
+        writer.finish()?;
+    }
+    Ok(out)
 }
