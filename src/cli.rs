@@ -303,9 +303,8 @@ fn run(args: RunArgs) -> Result<()> {
     }
     if wants(Format::Xlsx) {
         let csv = (!args.no_iterations_csv).then(|| dir.path("iterations.csv"));
-        let bytes =
-            export::xlsx::workbook(&summary, csv.as_deref()).context("cannot build report.xlsx")?;
-        dir.write("report.xlsx", &bytes).with_context(context)?;
+        export::xlsx::write_workbook(&summary, csv.as_deref(), &dir.path("report.xlsx"))
+            .context("cannot build report.xlsx")?;
         written_files.push("report.xlsx".into());
     }
     let mut comparison = None;
