@@ -68,11 +68,35 @@ fn outputs_are_byte_identical_on_one_thread_and_on_eight() {
             .success()
             .stdout("");
     }
-    for f in FILES {
-        let a = fs::read(tmp.path().join("one").join(f)).unwrap();
-        let b = fs::read(tmp.path().join("eight").join(f)).unwrap();
+    let files = all_files(&tmp.path().join("one"));
+    assert!(
+        files.len() >= 4 + 12 + 3,
+        "core files, 12 charts, report, workbook, sensitivity: {files:?}"
+    );
+    assert_eq!(files, all_files(&tmp.path().join("eight")));
+    for f in files {
+        let a = fs::read(tmp.path().join("one").join(&f)).unwrap();
+        let b = fs::read(tmp.path().join("eight").join(&f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 8 threads");
     }
+}
+
+/// Every file under `dir`, as sorted relative paths.
+fn all_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 #[test]
