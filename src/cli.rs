@@ -52,6 +52,8 @@ enum Command {
     },
     /// Run several scenario files on the same seed and iterations and compare them
     Compare(CompareArgs),
+    /// What has to be true: the value of one input at which a goal starts to hold
+    Solve(SolveArgs),
     /// Write a commented starter scenario that validates and runs
     Init {
         /// Where to write it
@@ -61,6 +63,49 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+struct SolveArgs {
+    /// The scenario file (TOML)
+    scenario: PathBuf,
+    /// The input to move, by path (see `gatecast validate`)
+    #[arg(long, value_name = "PATH")]
+    vary: String,
+    /// The goal, e.g. "P(payback<=24) >= 0.8", "P(NPV>0) >= 0.6", "NPV P50 >= 0"
+    #[arg(long, value_name = "GOAL")]
+    until: String,
+    /// Move the input as a fixed value, or as a scale on its distribution
+    /// [default: value for a fixed input, scale for a distribution]
+    #[arg(long = "as", value_enum, value_name = "HOW")]
+    how: Option<VaryArg>,
+    /// The range to search, e.g. 0.5,4 [default: scale 0.25 to 4; a value
+    /// from 0 to 4 times its current median, or 0 to 1 for a share]
+    #[arg(
+        long,
+        value_name = "LO,HI",
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    between: Vec<f64>,
+    /// Iterations per trial [default: the scenario's, at most 5000]
+    #[arg(short = 'n', long, value_name = "N")]
+    iterations: Option<u64>,
+    /// Random seed [default: the scenario's]
+    #[arg(short, long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads [default: every core]
+    #[arg(short = 'j', long, value_name = "T")]
+    threads: Option<usize>,
+    /// Folder for the result [default: output/<scenario file name>-solve]
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum VaryArg {
+    Value,
+    Scale,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +230,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Validate { scenario }) => validate(&scenario),
         Some(Command::Init { file, force }) => init(&file, force),
         Some(Command::Compare(args)) => compare(args),
+        Some(Command::Solve(args)) => solve_command(args),
     }
 }
 
@@ -373,6 +419,138 @@ fn run_options(
         seed,
         threads,
     })
+}
+
+fn solve_command(args: SolveArgs) -> Result<()> {
+    use crate::scenario::Allowed;
+    use crate::solve::{solve, Goal, Vary};
+    let (sc, _, folder) = load(Some(&args.scenario))?;
+    let goal = Goal::parse(&args.until).map_err(|e| InputError::plain("--until", e))?;
+    let Some(id) = sc.input_id(&args.vary) else {
+        return Err(InputError::plain(
+            "--vary",
+            format!(
+                "no input is named \"{}\"; `gatecast validate {}` lists every input's path",
+                args.vary,
+                args.scenario.display()
+            ),
+        )
+        .into());
+    };
+    let input = &sc.inputs[id];
+    let vary = match args.how {
+        Some(VaryArg::Value) => Vary::Value,
+        Some(VaryArg::Scale) => Vary::Scale,
+        None if input.is_fixed() => Vary::Value,
+        None => Vary::Scale,
+    };
+    let range = match (args.between.as_slice(), vary) {
+        ([lo, hi], _) if lo < hi && lo.is_finite() && hi.is_finite() => (*lo, *hi),
+        ([_, _], _) | ([_], _) | ([_, _, _, ..], _) => {
+            return Err(InputError::plain("--between", "expected LO,HI with LO < HI").into());
+        }
+        (_, Vary::Scale) => (0.25, 4.0),
+        (_, Vary::Value) => match input.allowed {
+            Allowed::UnitInterval => (0.0, 1.0),
+            _ => (0.0, 4.0 * input.quantile(0.5).abs().max(1e-9)),
+        },
+    };
+    let opts = run_options(
+        args.iterations.unwrap_or(sc.iterations.min(5_000)),
+        args.seed.unwrap_or(sc.seed),
+        args.threads,
+    )?;
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{folder}-solve")));
+    let dir = OutputDir::create(&target)?;
+    let shown = target.display().to_string();
+    let context = || format!("cannot write the output folder '{shown}'");
+    let s = solve(&sc, &args.vary, vary, range, goal, &opts).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            anyhow::Error::new(InputError::plain("--vary", e.to_string()))
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
+    let how = if vary == Vary::Scale {
+        "scale on"
+    } else {
+        "value of"
+    };
+    let mut text = format!(
+        "{}: {} iterations per trial, seed {}; {how} {} from {} to {}\n\n",
+        sc.name,
+        thousands(opts.iterations as f64),
+        opts.seed,
+        args.vary,
+        sig(range.0),
+        sig(range.1)
+    );
+    match (s.answer, s.holds_everywhere) {
+        (Some(a), true) => text.push_str(&format!(
+            "  \"{}\" already holds over the whole range, from {} on.\n",
+            args.until,
+            sig(a)
+        )),
+        (Some(a), false) => text.push_str(&format!(
+            "  \"{}\" starts to hold at {} = {}{}.\n",
+            args.until,
+            if vary == Vary::Scale { format!("the scale on {}", args.vary) } else { args.vary.clone() },
+            sig(a),
+            if s.curve.first().is_some_and(|p| p.holds) { " (it holds below, fails above)" } else { " (it fails below, holds above)" }
+        )),
+        (None, _) => text.push_str(&format!(
+            "  No value from {} to {} makes \"{}\" true. Widen the range with --between, or vary another input.\n",
+            sig(range.0),
+            sig(range.1),
+            args.until
+        )),
+    }
+    text.push_str("\n  The curve traced (same random numbers at every point):\n");
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record([
+        if vary == Vary::Scale {
+            "scale"
+        } else {
+            "value"
+        },
+        "figure",
+        "goal_holds",
+    ])
+    .with_context(context)?;
+    for p in &s.curve {
+        let fig = p
+            .figure
+            .map_or("beyond the horizon".to_string(), |f| format!("{f:.4}"));
+        text.push_str(&format!(
+            "    {:>12}  {:>20}  {}\n",
+            sig(p.at),
+            fig,
+            if p.holds { "holds" } else { "fails" }
+        ));
+        csv.write_record([
+            p.at.to_string(),
+            p.figure.map_or(String::new(), |f| f.to_string()),
+            p.holds.to_string(),
+        ])
+        .with_context(context)?;
+    }
+    dir.write(
+        "solve.csv",
+        &csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )
+    .with_context(context)?;
+    let mut json = serde_json::to_vec_pretty(&s).with_context(context)?;
+    json.push(b'\n');
+    dir.write("solve.json", &json).with_context(context)?;
+    let written = dir.commit().with_context(context)?;
+    text.push_str(&format!(
+        "\nResults: {}/ (solve.json, solve.csv)\n",
+        written.display()
+    ));
+    write_stdout(&text)
 }
 
 fn compare(args: CompareArgs) -> Result<()> {

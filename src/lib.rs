@@ -18,5 +18,6 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;
+pub mod solve;
 pub mod stats;
 pub mod summary;
