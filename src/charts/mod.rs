@@ -24,7 +24,9 @@ mod funnel;
 mod leading_lagging;
 mod npv;
 mod payback;
+mod spider;
 pub mod theme;
+mod tornado;
 
 pub use cost_ramp::CostRamp;
 pub use cumulative::CumulativeNetCash;
@@ -32,6 +34,8 @@ pub use funnel::StageFunnel;
 pub use leading_lagging::LeadingVsLagging;
 pub use npv::NpvDistribution;
 pub use payback::PaybackDistribution;
+pub use spider::Spider;
+pub use tornado::{Tornado, MAX_BARS as MAX_TORNADO_BARS};
 
 /// A figure drawn on a chart (a P50 marker, the no-payback share...), kept
 /// so tests can check that what is drawn equals what the summary says.
@@ -99,10 +103,35 @@ pub const CHARTS: &[Render] = &[
     render::<CostRamp>,
 ];
 
+/// Whether a summary has what a chart draws.
+pub type Has = fn(&Summary) -> bool;
+
+/// The charts of what drives the result, each with the test of whether the
+/// summary has what it draws: the tornado when the run was analysed, the
+/// spider when the analysis pinned inputs through their percentiles.
+pub const SENSITIVITY_CHARTS: &[(Render, Has)] = &[
+    (render::<Tornado>, |s| s.sensitivity.is_some()),
+    (render::<Spider>, |s| {
+        s.sensitivity.as_ref().is_some_and(|x| !x.spider.is_empty())
+    }),
+];
+
 /// Renders every chart for the summary in the formats asked for (side by
-/// side; the bytes do not depend on the number of threads).
+/// side; the bytes do not depend on the number of threads): the
+/// [`CHARTS`], then those of [`SENSITIVITY_CHARTS`] the summary has data
+/// for.
 pub fn render_all(summary: &Summary, svg: bool, png: bool) -> anyhow::Result<Vec<ChartFile>> {
-    CHARTS
+    let renders: Vec<Render> = CHARTS
+        .iter()
+        .copied()
+        .chain(
+            SENSITIVITY_CHARTS
+                .iter()
+                .filter(|(_, has)| has(summary))
+                .map(|(r, _)| *r),
+        )
+        .collect();
+    renders
         .par_iter()
         .map(|render| render(summary, svg, png))
         .collect()

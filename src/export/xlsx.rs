@@ -3,7 +3,8 @@
 //! Five sheets: Summary (run facts, headline and every headline figure with
 //! its standard error), Assumptions (every uncertain input), Monthly (the
 //! month-by-month bands), Funnel (the stage funnel) and Iterations (the rows
-//! of `iterations.csv`, up to Excel's row limit). Numbers are written as
+//! of `iterations.csv`, up to Excel's row limit); with a sensitivity
+//! analysis, a Drivers sheet (what drives the result) before Iterations. Numbers are written as
 //! numbers, with display formats (money in the scenario's currency,
 //! percentages, months) except on the Iterations sheet, which keeps Excel's
 //! General format like the CSV; words stand only where there is no number
@@ -18,6 +19,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workboo
 
 use crate::export::text::headline;
 use crate::format::thousands;
+use crate::stats::sensitivity::Target;
 use crate::summary::{Pct, Prob, Spread, Summary};
 
 /// Excel's rows per worksheet, header included.
@@ -106,6 +108,11 @@ fn build(summary: &Summary, iterations_csv: Option<&Path>, max_rows: u32) -> Res
     let mut sheet = Worksheet::new();
     funnel_sheet(&mut sheet, summary, &fmt)?;
     wb.push_worksheet(sheet);
+    if summary.sensitivity.is_some() {
+        let mut sheet = Worksheet::new();
+        drivers_sheet(&mut sheet, summary, &fmt)?;
+        wb.push_worksheet(sheet);
+    }
     // The Iterations sheet streams to a temporary file row by row (constant
     // memory), so a million rows never sit in memory.
     let iterations = wb.add_worksheet_with_constant_memory()?;
@@ -717,6 +724,106 @@ fn funnel_sheet(ws: &mut Worksheet, s: &Summary, fmt: &Formats) -> Result<()> {
         r,
         "Shares of all iterations, except the last two columns: among the iterations whose gate \
          reached its decision within the horizon.",
+        fmt,
+    )?;
+    Ok(())
+}
+
+/// What drives the result: one row per input (and gate), in the order of
+/// the tornado (the pinned one when the run made it, else the deciles').
+fn drivers_sheet(ws: &mut Worksheet, s: &Summary, fmt: &Formats) -> Result<()> {
+    ws.set_name("Drivers")?;
+    let Some(sens) = &s.sensitivity else {
+        return Ok(());
+    };
+    let pinned = !sens.pinned.is_empty();
+    let stat = &sens.statistic;
+    let mut names = vec![
+        "Input".to_string(),
+        "Rank correlation".into(),
+        "Share of variance".into(),
+        "Lowest tenth: input up to".into(),
+        format!("{stat}, lowest tenth"),
+        "Highest tenth: input from".into(),
+        format!("{stat}, highest tenth"),
+    ];
+    if pinned {
+        names.extend([
+            "Pinned low".to_string(),
+            format!("{stat}, pinned low"),
+            "Pinned high".into(),
+            format!("{stat}, pinned high"),
+        ]);
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    header_row(ws, 0, &refs, fmt)?;
+    ws.set_freeze_panes(1, 1)?;
+    let order: Vec<&str> = if pinned {
+        sens.pinned.iter().map(|b| b.path.as_str()).collect()
+    } else {
+        sens.deciles.iter().map(|d| d.path.as_str()).collect()
+    };
+    let path_w = order
+        .iter()
+        .map(|p| p.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 60);
+    let mut w = vec![path_w as f64 + 2.0, 16.0, 17.0, 24.0, 26.0, 24.0, 26.0];
+    if pinned {
+        w.extend([16.0, 26.0, 16.0, 26.0]);
+    }
+    widths(ws, &w)?;
+    let value_fmt = match sens.target {
+        Target::Payback => &fmt.months,
+        Target::Roi => &fmt.pct,
+        _ => &fmt.money,
+    };
+    let missing = match sens.target {
+        Target::Payback => "beyond the horizon",
+        _ => "n/a",
+    };
+    let stat_cell = |ws: &mut Worksheet, r: u32, c: u16, v: Option<f64>| -> Result<()> {
+        match v {
+            Some(v) => ws.write_number_with_format(r, c, v, value_fmt)?,
+            None => ws.write_string(r, c, missing)?,
+        };
+        Ok(())
+    };
+    for (i, path) in order.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, *path)?;
+        if let Some(d) = sens.deciles.iter().find(|d| d.path == *path) {
+            ws.write_number_with_format(r, 1, d.spearman, &fmt.decimal)?;
+            ws.write_number_with_format(r, 2, d.contribution, &fmt.pct)?;
+            ws.write_number(r, 3, d.low_edge)?;
+            stat_cell(ws, r, 4, d.low)?;
+            ws.write_number(r, 5, d.high_edge)?;
+            stat_cell(ws, r, 6, d.high)?;
+        }
+        if let Some(b) = sens.pinned.iter().find(|b| b.path == *path) {
+            ws.write_string(r, 7, &b.low_setting)?;
+            stat_cell(ws, r, 8, b.low)?;
+            ws.write_string(r, 9, &b.high_setting)?;
+            stat_cell(ws, r, 10, b.high)?;
+        }
+    }
+    let r = order.len() as u32 + 2;
+    ws_note(
+        ws,
+        r,
+        &format!(
+            "Base {stat}: {}. Largest swing first; from the first {} iterations on common random numbers. \
+             Rank correlation: Spearman's, of the input with the target; share of variance: its square, normalised \
+             over all inputs. Tenths: the iterations with the input in its lowest and highest tenth. Pinned: every \
+             iteration rerun with the input fixed (a gate: always kill or always pass). Gates have no rank correlation.",
+            sens.base.map_or(missing.to_string(), |b| match sens.target {
+                Target::Payback => format!("{b:.1} months"),
+                Target::Roi => format!("{:.1}%", b * 100.0),
+                _ => crate::format::money(b, &s.currency),
+            }),
+            sens.iterations
+        ),
         fmt,
     )?;
     Ok(())

@@ -14,7 +14,8 @@ use std::fmt::Write as _;
 
 use crate::charts::ChartFile;
 use crate::export::text::headline;
-use crate::format::{money, money_short, months, pct, thousands};
+use crate::format::{money, money_short, months, pct, sig, thousands};
+use crate::stats::sensitivity::Target;
 use crate::summary::{IndicatorBands, Pct, Prob, Spread, Summary};
 
 pub use markup::esc;
@@ -77,7 +78,8 @@ pub fn html(summary: &Summary, charts: &[ChartFile]) -> String {
     cover(&mut o, s);
     key_figures(&mut o, s);
     summary_tables(&mut o, s);
-    chart_section(&mut o, s, charts);
+    let figures = chart_section(&mut o, s, charts);
+    drivers(&mut o, s, charts, figures);
     funnel(&mut o, s);
     assumptions(&mut o, s);
     run_details(&mut o, s);
@@ -180,10 +182,16 @@ fn cover(o: &mut String, s: &Summary) {
         esc(&s.discount_rate),
         s.seed
     );
-    o.push_str(
+    let drivers_link = if s.sensitivity.is_some() {
+        "<a href=\"#drivers\">What drives the result</a>"
+    } else {
+        ""
+    };
+    w!(
+        o,
         "<nav class=\"contents\"><a href=\"#key-figures\">Key figures</a><a href=\"#summary\">All figures</a>\
-         <a href=\"#charts\">Charts</a><a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
-         <a href=\"#run\">Run details</a><a href=\"#guide\">How to read this report</a></nav>\n</header>\n",
+         <a href=\"#charts\">Charts</a>{drivers_link}<a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
+         <a href=\"#run\">Run details</a><a href=\"#guide\">How to read this report</a></nav>\n</header>\n"
     );
 }
 
@@ -575,7 +583,7 @@ fn summary_tables(o: &mut String, s: &Summary) {
     );
 }
 
-fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile]) {
+fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile]) -> usize {
     o.push_str(
         "<section id=\"charts\" class=\"major\">\n<h2>Charts</h2>\n\
          <div class=\"callout\"><p><strong>Leading and lagging indicators.</strong> Leading indicators (usage rate and \
@@ -595,48 +603,165 @@ fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile]) {
         charts
             .iter()
             .filter(|c| !CHART_ORDER.iter().any(|(n, _)| *n == c.name))
+            .filter(|c| !DRIVER_CHARTS.iter().any(|(n, _)| *n == c.name))
             .map(|c| (c, GENERIC_CAPTION)),
     );
     if ordered.is_empty() {
         o.push_str("<p class=\"missing\">No charts were drawn for this run.</p>\n");
     }
-    for (i, (chart, caption)) in ordered.into_iter().enumerate() {
-        let title = esc(&chart.title);
-        w!(
-            o,
-            "<figure class=\"chart\" id=\"chart-{}\">\n",
-            esc(chart.name)
-        );
-        let drawn = chart
-            .svg
-            .as_deref()
-            .and_then(|svg| markup::inline_svg(svg, &format!("g{}", i + 1), &chart.title));
-        match (drawn, &chart.png) {
-            (Some(svg), _) => {
-                o.push_str(&svg);
-                o.push('\n');
-            }
-            (None, Some(png)) => {
-                w!(
-                    o,
-                    "<img alt=\"{title}\" src=\"data:image/png;base64,{}\"/>\n",
-                    markup::base64(png)
-                );
-            }
-            (None, None) => {
-                o.push_str("<p class=\"missing\">This chart was not drawn for this run.</p>\n");
-            }
-        }
-        // the chart draws its own title: the caption names it once more, as
-        // a document's figure caption does, and says how to read it
-        w!(
-            o,
-            "<figcaption><span class=\"fig-title\"><span class=\"fig-no\">Figure {}</span>{title}.</span> {}</figcaption>\n</figure>\n",
-            i + 1,
-            caption_for(s, chart.name, caption)
-        );
+    let mut n = 0;
+    for (chart, caption) in ordered {
+        n += 1;
+        figure(o, s, n, chart, caption);
     }
     o.push_str("</section>\n");
+    n
+}
+
+/// One chart as a numbered figure with its caption.
+fn figure(o: &mut String, s: &Summary, no: usize, chart: &ChartFile, caption: &str) {
+    let title = esc(&chart.title);
+    w!(
+        o,
+        "<figure class=\"chart\" id=\"chart-{}\">\n",
+        esc(chart.name)
+    );
+    let drawn = chart
+        .svg
+        .as_deref()
+        .and_then(|svg| markup::inline_svg(svg, &format!("g{no}"), &chart.title));
+    match (drawn, &chart.png) {
+        (Some(svg), _) => {
+            o.push_str(&svg);
+            o.push('\n');
+        }
+        (None, Some(png)) => {
+            w!(
+                o,
+                "<img alt=\"{title}\" src=\"data:image/png;base64,{}\"/>\n",
+                markup::base64(png)
+            );
+        }
+        (None, None) => {
+            o.push_str("<p class=\"missing\">This chart was not drawn for this run.</p>\n");
+        }
+    }
+    // the chart draws its own title: the caption names it once more, as
+    // a document's figure caption does, and says how to read it
+    w!(
+        o,
+        "<figcaption><span class=\"fig-title\"><span class=\"fig-no\">Figure {no}</span>{title}.</span> {}</figcaption>\n</figure>\n",
+        caption_for(s, chart.name, caption)
+    );
+}
+
+/// The charts of what drives the result, shown in their own section.
+const DRIVER_CHARTS: [(&str, &str); 2] = [
+    (
+        "tornado",
+        "Each bar shows how far the statistic moves when one input goes from low to high (or a gate from always killing to always passing), with everything else drawn as usual; the line is the base. The longest bars are the inputs worth pinning down first.",
+    ),
+    (
+        "spider",
+        "Each line follows the statistic as one input is pinned at its P10, P30, P50, P70 and P90; the steeper the line, the more the result hangs on that input. The dashed line is the base.",
+    ),
+];
+
+/// A statistic of the sensitivity target in words.
+fn driver_value(s: &Summary, target: Target, v: Option<f64>) -> String {
+    match (target, v) {
+        (Target::Payback, None) => "beyond the horizon".into(),
+        (_, None) => "n/a".into(),
+        (Target::Payback, Some(m)) => format!("{m:.1} months"),
+        (Target::Roi, Some(r)) => format!("{:.1}%", r * 100.0),
+        (_, Some(x)) => money_short(x, &s.currency),
+    }
+}
+
+/// "What drives the result": the tornado and spider, and their table.
+fn drivers(o: &mut String, s: &Summary, charts: &[ChartFile], figures: usize) {
+    let Some(sens) = &s.sensitivity else {
+        return;
+    };
+    let stat = esc(&sens.statistic);
+    w!(
+        o,
+        "<section id=\"drivers\" class=\"major\">\n<h2>What drives the result</h2>\n<p class=\"lead\">Which uncertain inputs \
+         (and gates) move the {stat} most, from the first {} runs on common random numbers. Read it top down: the inputs at the \
+         top of the table are the ones to pin down first; a rank correlation near &#177;1 means the result rises (or falls) with \
+         the input almost run for run, and the share of variance is each input&#8217;s part of all the inputs&#8217; squared rank \
+         correlations.</p>\n",
+        thousands(sens.iterations as f64)
+    );
+    let mut no = figures;
+    for (name, caption) in DRIVER_CHARTS {
+        for c in charts.iter().filter(|c| c.name == name) {
+            no += 1;
+            figure(o, s, no, c, caption);
+        }
+    }
+    let pinned = !sens.pinned.is_empty();
+    w!(
+        o,
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Input</th><th class=\"r\">Rank correlation</th>\
+         <th class=\"r\">Share of variance</th><th class=\"r\">{stat}, lowest tenth</th><th class=\"r\">{stat}, highest tenth</th>"
+    );
+    if pinned {
+        w!(
+            o,
+            "<th class=\"r\">{stat}, pinned low</th><th class=\"r\">{stat}, pinned high</th>"
+        );
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    let order: Vec<&str> = if pinned {
+        sens.pinned.iter().map(|b| b.path.as_str()).collect()
+    } else {
+        sens.deciles.iter().map(|d| d.path.as_str()).collect()
+    };
+    let dash = "<td class=\"r na\">&#8211;</td>";
+    for path in order {
+        w!(o, "<tr><td><code>{}</code></td>", esc(path));
+        match sens.deciles.iter().find(|d| d.path == path) {
+            Some(d) => {
+                w!(
+                    o,
+                    "<td class=\"r num\">{:.2}</td><td class=\"r num\">{}</td>\
+                     <td class=\"r num\">{} <span class=\"note\">(input &#8804; {})</span></td>\
+                     <td class=\"r num\">{} <span class=\"note\">(input &#8805; {})</span></td>",
+                    d.spearman,
+                    esc(&pct(d.contribution)),
+                    esc(&driver_value(s, sens.target, d.low)),
+                    esc(&sig(d.low_edge)),
+                    esc(&driver_value(s, sens.target, d.high)),
+                    esc(&sig(d.high_edge))
+                );
+            }
+            None => {
+                for _ in 0..4 {
+                    o.push_str(dash);
+                }
+            }
+        }
+        if let Some(b) = sens.pinned.iter().find(|b| b.path == path) {
+            w!(
+                o,
+                "<td class=\"r num\">{} <span class=\"note\">({})</span></td>\
+                 <td class=\"r num\">{} <span class=\"note\">({})</span></td>",
+                esc(&driver_value(s, sens.target, b.low)),
+                esc(&b.low_setting),
+                esc(&driver_value(s, sens.target, b.high)),
+                esc(&b.high_setting)
+            );
+        }
+        o.push_str("</tr>\n");
+    }
+    w!(
+        o,
+        "</tbody>\n</table></div>\n<p class=\"note\">Base {stat}: {}. The tenths are the runs with the input in its lowest \
+         and highest tenth; pinned means every run with the input fixed at that value (a gate: always kill or always pass). \
+         Gates have no rank correlation. sensitivity.csv has every figure in full.</p>\n</section>\n",
+        esc(&driver_value(s, sens.target, sens.base))
+    );
 }
 
 /// The reading sentence, with the scenario's own horizon where it helps.
