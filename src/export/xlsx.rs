@@ -50,13 +50,11 @@ pub fn workbook_with_cap(
     Ok(build(summary, iterations_csv, max_rows)?.save_to_buffer()?)
 }
 
-/// How much of the CSV the Iterations sheet will hold, from its header and
-/// the run's size, so the Summary sheet can say so before any row is read.
-fn plan_extent(s: &Summary, path: Option<&Path>, max_rows: u32) -> Result<Extent> {
-    let Some(path) = path else {
-        return Ok(Extent::NotWritten);
-    };
-    let shown = path.display().to_string();
+/// Opens `iterations.csv` and reads its header row.
+fn open_with_header(
+    path: &Path,
+    shown: &str,
+) -> Result<(csv::Reader<std::fs::File>, csv::ByteRecord)> {
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_path(path)
@@ -68,6 +66,17 @@ fn plan_extent(s: &Summary, path: Option<&Path>, max_rows: u32) -> Result<Extent
     {
         bail!("{shown} is empty: it should start with a header row");
     }
+    Ok((rd, record))
+}
+
+/// How much of the CSV the Iterations sheet will hold, from its header and
+/// the run's size, so the Summary sheet can say so before any row is read.
+fn plan_extent(s: &Summary, path: Option<&Path>, max_rows: u32) -> Result<Extent> {
+    let Some(path) = path else {
+        return Ok(Extent::NotWritten);
+    };
+    let shown = path.display().to_string();
+    let (_, record) = open_with_header(path, &shown)?;
     let columns = record.len().min(usize::from(u16::MAX)) as u16;
     let room = u64::from(max_rows - 1);
     Ok(if s.iterations > room {
@@ -846,17 +855,7 @@ fn iterations_sheet(
         return Ok(Extent::NotWritten);
     };
     let shown = path.display().to_string();
-    let mut rd = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(path)
-        .with_context(|| format!("cannot read {shown}"))?;
-    let mut record = csv::ByteRecord::new();
-    if !rd
-        .read_byte_record(&mut record)
-        .with_context(|| format!("cannot read {shown}"))?
-    {
-        bail!("{shown} is empty: it should start with a header row");
-    }
+    let (mut rd, mut record) = open_with_header(path, &shown)?;
     let names: Vec<String> = record
         .iter()
         .map(|f| String::from_utf8_lossy(f).into_owned())
