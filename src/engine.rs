@@ -75,13 +75,56 @@ pub struct Indicator {
     pub money: bool,
 }
 
-/// How many iterations, from which seed, on how many threads.
+/// How many iterations, from which seed, sampled how, on how many threads.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
     pub iterations: u64,
     pub seed: u64,
     /// Worker threads; `None` uses every core. Never changes the results.
     pub threads: Option<usize>,
+    pub sampling: Sampling,
+}
+
+/// How the uniforms behind the draws are spread over the iterations.
+///
+/// Every method draws each input from exactly its written distribution;
+/// they differ in how evenly a run covers it, and so in how fast the
+/// estimates settle. `Lhs` and `Sobol` lay out their points within each
+/// block of [`BLOCK`] iterations: every block is one independent, randomly
+/// placed design, which keeps the results independent of the thread count
+/// and gives an honest standard error from the spread between blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// Plain Monte Carlo: independent draws.
+    #[default]
+    Mc,
+    /// Latin hypercube: within a block, each input's draws fall one in
+    /// each of its [`BLOCK`] equally likely slices, in random order.
+    Lhs,
+    /// Owen-scrambled Sobol points (quasi-random), one independent
+    /// scramble per block.
+    Sobol,
+}
+
+impl Sampling {
+    /// The name on the command line and in outputs.
+    pub fn key(self) -> &'static str {
+        match self {
+            Sampling::Mc => "mc",
+            Sampling::Lhs => "lhs",
+            Sampling::Sobol => "sobol",
+        }
+    }
+
+    /// The name in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sampling::Mc => "plain Monte Carlo",
+            Sampling::Lhs => "Latin hypercube",
+            Sampling::Sobol => "scrambled Sobol",
+        }
+    }
 }
 
 /// Per-iteration results kept for exact statistics, one entry per iteration.
@@ -257,6 +300,7 @@ impl Monthly {
 pub struct RunResult {
     pub iterations: u64,
     pub seed: u64,
+    pub sampling: Sampling,
     pub records: Records,
     pub funnel: Funnel,
     pub monthly: Monthly,
@@ -271,7 +315,11 @@ pub type Stream = rand_xoshiro::SplitMix64;
 /// input's distribution (a stress test, a pinned input) leaves every other
 /// draw of every iteration unchanged: common random numbers.
 pub fn stream(seed: u64, i: u64, k: u64) -> Stream {
-    Stream::seed_from_u64(splitmix64(splitmix64(splitmix64(seed) ^ i) ^ k))
+    Stream::seed_from_u64(stream_key(seed, i, k))
+}
+
+fn stream_key(seed: u64, i: u64, k: u64) -> u64 {
+    splitmix64(splitmix64(splitmix64(seed) ^ i) ^ k)
 }
 
 fn splitmix64(x: u64) -> u64 {
@@ -314,6 +362,56 @@ pub fn draw(sc: &Scenario, seed: u64, i: u64, x: &mut [f64], gate_u: &mut [f64])
     draw_gates(sc, seed, i, gate_u);
 }
 
+/// Stream keys above every input's and gate's: the Latin hypercube's
+/// permutations and the Sobol scrambles (`u64::MAX` is Iman-Conover's).
+const DESIGN_KEY: u64 = 1 << 63;
+
+/// A uniform on the open interval (0, 1) with 53 random bits.
+fn open_uniform(rng: &mut Stream) -> f64 {
+    use rand::Rng as _;
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Dimension `d`'s uniforms for iterations `start..end` (one block) under
+/// Latin hypercube or Sobol sampling, each in (0, 1).
+///
+/// Dimension `d` is input `d` (in scenario order), then one per gate draw,
+/// so pinning or stressing one input leaves every other dimension's
+/// uniforms unchanged (common random numbers). The position within the
+/// uniform's slice comes from the same per-(seed, iteration, input) stream
+/// plain Monte Carlo uses.
+fn spread_uniforms(sampling: Sampling, seed: u64, start: u64, end: u64, d: u64) -> Vec<f64> {
+    let n = (end - start) as usize;
+    match sampling {
+        Sampling::Lhs => {
+            let mut slice: Vec<u32> = (0..n as u32).collect();
+            slice.shuffle(&mut stream(seed, start, DESIGN_KEY | d));
+            (start..end)
+                .zip(slice)
+                .map(|(i, k)| (k as f64 + open_uniform(&mut stream(seed, i, d))) / n as f64)
+                .collect()
+        }
+        Sampling::Sobol => {
+            // sobol_burley has 256 dimensions; further ones reuse them under
+            // another scramble (Burley's padding).
+            const DIMS: u64 = sobol_burley::NUM_DIMENSIONS as u64;
+            let scramble = splitmix64(stream_key(seed, start, DESIGN_KEY | (d / DIMS))) as u32;
+            const CELL: f64 = 1.0 / (1u64 << 24) as f64;
+            (start..end)
+                .map(|i| {
+                    // a 24-bit point, then uniform within its cell: the full
+                    // depth of an Owen scramble
+                    let x = sobol_burley::sample((i - start) as u32, (d % DIMS) as u32, scramble);
+                    f64::from(x) + CELL * open_uniform(&mut stream(seed, i, d))
+                })
+                .collect()
+        }
+        Sampling::Mc => (start..end)
+            .map(|i| open_uniform(&mut stream(seed, i, d)))
+            .collect(),
+    }
+}
+
 /// A block's draws, made input by input across the block (column-wise)
 /// so that each input's sampler stays in cache for thousands of draws. The
 /// values are exactly those of [`draw`] one iteration at a time, except
@@ -329,9 +427,20 @@ struct BlockDraws {
 }
 
 impl BlockDraws {
-    fn new(sc: &Scenario, seed: u64, start: u64, end: u64) -> BlockDraws {
+    fn new(sc: &Scenario, opts: &RunOptions, start: u64, end: u64) -> BlockDraws {
+        let seed = opts.seed;
         let mut inputs: Vec<Vec<f64>> = (0..sc.inputs.len())
-            .map(|j| (start..end).map(|i| draw_input(sc, seed, i, j)).collect())
+            .map(|j| {
+                let input = &sc.inputs[j];
+                match opts.sampling {
+                    _ if input.is_fixed() => vec![input.quantile(0.5); (end - start) as usize],
+                    Sampling::Mc => (start..end).map(|i| draw_input(sc, seed, i, j)).collect(),
+                    spread => spread_uniforms(spread, seed, start, end, j as u64)
+                        .into_iter()
+                        .map(|u| input.at(u))
+                        .collect(),
+                }
+            })
             .collect();
         if !sc.correlations.is_empty() {
             // Iman-Conover within the block: the correlated inputs' draws
@@ -353,9 +462,18 @@ impl BlockDraws {
         }
         let per_row = sc.gate_draws();
         let mut gates = vec![0.0; (end - start) as usize * per_row];
-        if per_row > 0 {
+        if per_row > 0 && opts.sampling == Sampling::Mc {
             for (row, i) in gates.chunks_mut(per_row).zip(start..end) {
                 draw_gates(sc, seed, i, row);
+            }
+        } else {
+            // each gate draw is one more dimension of the design
+            for slot in 0..per_row {
+                let d = (sc.inputs.len() + slot) as u64;
+                let us = spread_uniforms(opts.sampling, seed, start, end, d);
+                for (row, u) in gates.chunks_mut(per_row).zip(us) {
+                    row[slot] = u;
+                }
             }
         }
         BlockDraws {
@@ -410,6 +528,9 @@ struct BlockOut {
     funnel: Funnel,
     monthly: Monthly,
     rows: Vec<u8>,
+    /// The block's own band sketches, when a run may stop early (otherwise
+    /// they go straight into the worker thread's).
+    sketches: Option<Vec<Sketch>>,
 }
 
 fn fmt_opt(buf: &mut String, v: Option<f64>) -> &str {
@@ -440,6 +561,7 @@ fn simulate_block(
         funnel: Funnel::new(sc.stages.len()),
         monthly: Monthly::new(sc.horizon_months),
         rows: Vec::new(),
+        sketches: None,
     };
     let mut writer = rows.then(|| {
         csv::WriterBuilder::new()
@@ -447,7 +569,7 @@ fn simulate_block(
             .from_writer(Vec::new())
     });
     let mut buf = String::new();
-    let draws = BlockDraws::new(sc, opts.seed, start, end);
+    let draws = BlockDraws::new(sc, opts, start, end);
     if keep_inputs {
         out.records.inputs = uncertain.iter().map(|&j| draws.inputs[j].clone()).collect();
     }
@@ -510,7 +632,25 @@ pub fn run(
     rows: Option<&mut (dyn Write + Send)>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, rows, progress, false)
+    run_with(sc, opts, rows, progress, false, None)
+}
+
+/// Runs until `enough` says so, at most `opts.iterations`.
+///
+/// After each block of [`BLOCK`] iterations has been merged (in block
+/// order), `enough` sees the records of every iteration so far; when it
+/// answers true the run ends there, so the iterations run (a whole number
+/// of blocks, or the cap) depend only on the scenario, seed and sampling,
+/// never on the thread count. Blocks simulated beyond the stop are
+/// discarded unseen.
+pub fn run_until(
+    sc: &Scenario,
+    opts: &RunOptions,
+    rows: Option<&mut (dyn Write + Send)>,
+    progress: &(dyn Fn(u64) + Sync),
+    enough: &mut (dyn FnMut(&Records) -> bool + Send),
+) -> io::Result<RunResult> {
+    run_with(sc, opts, rows, progress, false, Some(enough))
 }
 
 /// Runs the simulation and keeps every iteration's uncertain inputs in
@@ -522,7 +662,7 @@ pub fn run_keeping_inputs(
     rows: Option<&mut (dyn Write + Send)>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, rows, progress, true)
+    run_with(sc, opts, rows, progress, true, None)
 }
 
 fn run_with(
@@ -531,12 +671,14 @@ fn run_with(
     mut rows: Option<&mut (dyn Write + Send)>,
     progress: &(dyn Fn(u64) + Sync),
     keep_inputs: bool,
+    mut enough: Option<&mut (dyn FnMut(&Records) -> bool + Send)>,
 ) -> io::Result<RunResult> {
-    let work = |rows: &mut Option<&mut (dyn Write + Send)>| -> io::Result<RunResult> {
+    let mut work = |rows: &mut Option<&mut (dyn Write + Send)>| -> io::Result<RunResult> {
         let n_blocks = opts.iterations.div_ceil(BLOCK);
         let mut result = RunResult {
             iterations: opts.iterations,
             seed: opts.seed,
+            sampling: opts.sampling,
             records: Records::with_capacity(opts.iterations as usize),
             funnel: Funnel::new(sc.stages.len()),
             monthly: Monthly::new(sc.horizon_months),
@@ -549,31 +691,60 @@ fn run_with(
         let sketch_sets: Vec<Mutex<Vec<Sketch>>> = (0..workers)
             .map(|_| Mutex::new(new_sketches(sc.horizon_months)))
             .collect();
+        // When a stop may come, rounds stay small so little work is wasted;
+        // their size never changes which blocks are kept.
+        let per_round = if enough.is_some() {
+            (2 * workers as u64).clamp(2, BLOCKS_PER_ROUND)
+        } else {
+            BLOCKS_PER_ROUND
+        };
+        let stoppable = enough.is_some();
+        let mut kept_sketches = new_sketches(sc.horizon_months);
         let mut first = 0;
-        while first < n_blocks {
-            let last = (first + BLOCKS_PER_ROUND).min(n_blocks);
+        let mut stopped = false;
+        while first < n_blocks && !stopped {
+            let last = (first + per_round).min(n_blocks);
             let outs: Vec<BlockOut> = (first..last)
                 .into_par_iter()
                 .map(|b| {
-                    let worker = rayon::current_thread_index().unwrap_or(0) % workers;
-                    let mut sketches = sketch_sets[worker]
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let out = simulate_block(sc, opts, b, want_rows, keep_inputs, &mut sketches);
+                    let out = if stoppable {
+                        let mut own = new_sketches(sc.horizon_months);
+                        let mut out = simulate_block(sc, opts, b, want_rows, keep_inputs, &mut own);
+                        out.sketches = Some(own);
+                        out
+                    } else {
+                        let worker = rayon::current_thread_index().unwrap_or(0) % workers;
+                        let mut sketches = sketch_sets[worker]
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        simulate_block(sc, opts, b, want_rows, keep_inputs, &mut sketches)
+                    };
                     progress(out.records.npv.len() as u64);
                     out
                 })
                 .collect();
             for mut out in outs {
+                if stopped {
+                    continue; // simulated past the stop: never seen
+                }
+                if let Some(own) = &out.sketches {
+                    for (a, b) in kept_sketches.iter_mut().zip(own) {
+                        a.merge(b);
+                    }
+                }
                 result.records.append(&mut out.records);
                 result.funnel.merge(&out.funnel);
                 result.monthly.merge(&out.monthly);
                 if let Some(w) = rows.as_mut() {
                     w.write_all(&out.rows)?;
                 }
+                if let Some(enough) = enough.as_mut() {
+                    stopped = enough(&result.records);
+                }
             }
             first = last;
         }
+        result.iterations = result.records.npv.len() as u64;
         let mut sets = sketch_sets.into_iter().map(|m| {
             m.into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -581,7 +752,7 @@ fn run_with(
         let mut sketches = sets
             .next()
             .unwrap_or_else(|| new_sketches(sc.horizon_months));
-        for set in sets {
+        for set in sets.chain(stoppable.then_some(kept_sketches)) {
             for (a, b) in sketches.iter_mut().zip(&set) {
                 a.merge(b);
             }
@@ -610,7 +781,13 @@ mod tests {
     #[test]
     fn block_draws_equal_drawing_one_iteration_at_a_time() {
         let sc = Scenario::from_toml(crate::scenario::EXAMPLE_TOML, "example.toml").unwrap();
-        let block = BlockDraws::new(&sc, 9, 100, 180);
+        let opts = RunOptions {
+            iterations: 1000,
+            seed: 9,
+            threads: None,
+            sampling: Sampling::Mc,
+        };
+        let block = BlockDraws::new(&sc, &opts, 100, 180);
         let (mut a, mut b) = (vec![0.0; sc.inputs.len()], vec![0.0; sc.inputs.len()]);
         let (mut ga, mut gb) = (vec![0.0; sc.gate_draws()], vec![0.0; sc.gate_draws()]);
         for (r, i) in (100..180).enumerate() {

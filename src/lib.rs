@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod format;
 pub mod model;
+pub mod precision;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;

@@ -60,6 +60,9 @@ pub struct Sensitivity {
     pub iterations: u64,
     /// The statistic over all analysed iterations.
     pub base: Option<f64>,
+    /// The target's P50 over all analysed iterations, which the pinned
+    /// P50s move from; `None` when it is undefined or beyond the horizon.
+    pub base_p50: Option<f64>,
     /// Change-in-output tornado (lowest vs highest decile of each input),
     /// with Spearman rank correlations and contributions to variance;
     /// sorted by swing.
@@ -98,7 +101,7 @@ pub fn analyse(
     threads: Option<usize>,
     target: Target,
 ) -> io::Result<Sensitivity> {
-    analyse_with(sc, seed, iterations, threads, target, true)
+    analyse_with(sc, &plain(seed, iterations, threads), target, true)
 }
 
 /// The decile tornado and rank correlations only: one run, no reruns.
@@ -109,21 +112,29 @@ pub fn analyse_quick(
     threads: Option<usize>,
     target: Target,
 ) -> io::Result<Sensitivity> {
-    analyse_with(sc, seed, iterations, threads, target, false)
+    analyse_with(sc, &plain(seed, iterations, threads), target, false)
 }
 
-fn analyse_with(
+fn plain(seed: u64, iterations: u64, threads: Option<usize>) -> RunOptions {
+    RunOptions {
+        iterations,
+        seed,
+        threads,
+        sampling: crate::engine::Sampling::Mc,
+    }
+}
+
+/// The analysis under a run's options (its sampling method included):
+/// the pinned tornado and spider too when `pinned_too`.
+pub fn analyse_with(
     sc: &Scenario,
-    seed: u64,
-    iterations: u64,
-    threads: Option<usize>,
+    run: &RunOptions,
     target: Target,
     pinned_too: bool,
 ) -> io::Result<Sensitivity> {
     let opts = RunOptions {
-        iterations: iterations.min(MAX_ITERATIONS),
-        seed,
-        threads,
+        iterations: run.iterations.min(MAX_ITERATIONS),
+        ..*run
     };
     let base_run = engine::run_keeping_inputs(sc, &opts, None, &|_| {})?;
     let values = target_values(&base_run, target);
@@ -226,6 +237,7 @@ fn analyse_with(
         statistic: target.statistic_label(),
         iterations: opts.iterations,
         base: target.statistic(values),
+        base_p50: p50(values),
         deciles,
         pinned,
         spider,

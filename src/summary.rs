@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use crate::engine::{RunResult, INDICATORS};
+use crate::engine::{RunResult, Sampling, BLOCK, INDICATORS};
 use crate::model::COST_PARTS;
 use crate::scenario::Scenario;
-use crate::stats::{mean_se, share_se, Percentile};
+use crate::stats::{batch_se, mean_se, share_se, Percentile};
 use rayon::prelude::*;
 
 /// A probability with its Monte Carlo standard error.
@@ -180,6 +180,12 @@ pub struct Summary {
     pub horizon_months: usize,
     pub iterations: u64,
     pub seed: u64,
+    /// How the draws were spread: "mc", "lhs" or "sobol".
+    pub sampling: Sampling,
+    /// How the standard errors of means and probabilities were estimated.
+    pub standard_errors: String,
+    /// Set when the run stopped on `--precision` (see [`Precision`]).
+    pub precision: Option<Precision>,
     /// The annual discount rate as written (a number or a distribution).
     pub discount_rate: String,
     pub leading: Leading,
@@ -200,6 +206,22 @@ pub struct Summary {
     pub npv_histogram: Histogram,
     /// What drives the result, when analysed (see `crate::sensitivity`).
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
+}
+
+/// A run that stops once a figure is known well enough (`--precision`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Precision {
+    pub target: crate::stats::sensitivity::Target,
+    /// The figure, e.g. "mean NPV" or "P(payback within 36 months)".
+    pub figure: String,
+    /// The standard error asked for, in the figure's unit.
+    pub wanted_se: f64,
+    /// The standard error at the stop.
+    pub achieved_se: f64,
+    /// False when the iteration cap came first.
+    pub reached: bool,
+    /// The cap (`--iterations`).
+    pub max_iterations: u64,
 }
 
 /// One uncertain input: its path, distribution as written and percentiles.
@@ -359,7 +381,7 @@ impl Summary {
             })
             .collect();
         let killed: u64 = f.killed.iter().sum();
-        Summary {
+        let mut summary = Summary {
             gatecast_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: sc.name.clone(),
             scenario_file: scenario_file.to_string(),
@@ -367,6 +389,16 @@ impl Summary {
             horizon_months: sc.horizon_months,
             iterations: n,
             seed: r.seed,
+            sampling: r.sampling,
+            standard_errors: match (r.sampling, n > BLOCK) {
+                (Sampling::Mc, _) => "independent draws: sd / sqrt(n)".to_string(),
+                (_, true) => format!(
+                    "means and shares from the spread between the {} independent blocks of {BLOCK} iterations; percentiles and the funnel as for independent draws (conservative)",
+                    n.div_ceil(BLOCK)
+                ),
+                (_, false) => format!("as for independent draws (conservative): one block of at most {BLOCK} iterations gives no spread between blocks"),
+            },
+            precision: None,
             discount_rate: describe_rate(&sc.inputs[sc.discount_rate]),
             leading,
             payback,
@@ -399,6 +431,49 @@ impl Summary {
             },
             npv_histogram: npv_histogram(&npvs, n),
             sensitivity: None,
+        };
+        if r.sampling != Sampling::Mc {
+            summary.use_block_errors(r);
+        }
+        summary
+    }
+
+    /// Under Latin hypercube or Sobol sampling, the draws within a block
+    /// are not independent, so `sd / sqrt(n)` misstates the error of a
+    /// mean. Blocks are independent designs: the spread between their
+    /// means gives the honest standard error (needs two blocks or more;
+    /// otherwise the independent-draws figure stays, which overstates it).
+    fn use_block_errors(&mut self, r: &RunResult) {
+        let block = BLOCK as usize;
+        let rec = &r.records;
+        let present = |v: f64| (!v.is_nan()).then_some(v);
+        let set = |se: &mut f64, values: &[f64], keep: &dyn Fn(f64) -> Option<f64>| {
+            if let Some(b) = batch_se(values, block, keep) {
+                *se = b;
+            }
+        };
+        let share = |cut: f64| move |p: f64| Some(f64::from(u8::from(p <= cut)));
+        let p = &mut self.payback;
+        set(&mut p.p_within_12_months.se, &rec.payback, &share(12.0));
+        set(&mut p.p_within_24_months.se, &rec.payback, &share(24.0));
+        if let Some(p36) = p.p_within_36_months.as_mut() {
+            set(&mut p36.se, &rec.payback, &share(36.0));
+        }
+        let h = self.horizon_months as f64;
+        set(&mut p.p_within_horizon.se, &rec.payback, &share(h));
+        set(&mut self.npv.spread.mean.se, &rec.npv, &Some);
+        let positive = |v: f64| Some(f64::from(u8::from(v > 0.0)));
+        set(&mut self.npv.p_positive.se, &rec.npv, &positive);
+        if let Some(roi) = self.roi.stats.as_mut() {
+            set(&mut roi.mean.se, &rec.roi, &present);
+        }
+        set(&mut self.peak_funding.mean.se, &rec.peak_funding, &Some);
+        set(&mut self.total_cost.mean.se, &rec.total_cost, &Some);
+        set(&mut self.total_benefit.mean.se, &rec.total_benefit, &Some);
+        let access = |v: f64| Some(f64::from(u8::from(!v.is_nan())));
+        set(&mut self.leading.p_access.se, &rec.first_access, &access);
+        if let Some(first) = self.leading.first_access_month.as_mut() {
+            set(&mut first.mean.se, &rec.first_access, &present);
         }
     }
 }

@@ -14,6 +14,7 @@ fn summary_of(toml: &str, name: &str, iterations: u64) -> Summary {
         iterations,
         seed: 7,
         threads: None,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     let r = engine::run(&sc, &opts, None, &|_| {}).unwrap();
     Summary::new(&sc, name, &r)

@@ -11,6 +11,7 @@ fn run(toml: &str, iterations: u64, threads: Option<usize>) -> (Scenario, engine
         iterations,
         seed: 11,
         threads,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     let r = engine::run(&sc, &opts, None, &|_| {}).unwrap();
     (sc, r)
@@ -221,6 +222,7 @@ rank = -0.4
             iterations: 10_000,
             seed: 3,
             threads: None,
+            sampling: gatecast::engine::Sampling::Mc,
         };
         engine::run(&sc, &opts, Some(&mut rows), &|_| {}).unwrap();
         let mut rdr = csv::Reader::from_reader(rows.as_slice());

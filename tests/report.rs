@@ -22,6 +22,7 @@ fn summary_seeded(toml: &str, file: &str, iterations: u64, seed: u64) -> Summary
         iterations,
         seed,
         threads: None,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     let r = engine::run(&sc, &opts, None, &|_| {}).unwrap();
     Summary::new(&sc, file, &r)

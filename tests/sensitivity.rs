@@ -98,6 +98,7 @@ fn pinning_at_the_median_reproduces_the_base_mean() {
         iterations: n,
         seed: 8,
         threads: None,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     let base = engine::run(&sc, &opts, None, &|_| {}).unwrap();
     let mean = base.records.npv.iter().sum::<f64>() / n as f64;

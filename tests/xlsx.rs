@@ -32,6 +32,7 @@ fn run_toml(toml: &str, iterations: u64) -> Run {
         iterations,
         seed: 7,
         threads: None,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     let r = engine::run(
         &sc,

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::engine::Sampling;
 use crate::format::{money, money_short, months, pct, thousands};
 use crate::sensitivity::Sensitivity;
 use crate::stats::sensitivity::Target;
@@ -44,18 +45,59 @@ pub fn headline(s: &Summary) -> String {
     out
 }
 
+/// " (Latin hypercube)" after the iteration count; nothing for plain
+/// Monte Carlo, the default.
+pub fn sampling_note(s: &Summary) -> String {
+    match s.sampling {
+        Sampling::Mc => String::new(),
+        other => format!(" ({})", other.label()),
+    }
+}
+
+/// Where a `--precision` run stopped, and why, in one sentence.
+pub fn precision_note(s: &Summary) -> Option<String> {
+    let p = s.precision.as_ref()?;
+    let c = &s.currency;
+    let se = |v: f64| match p.target {
+        Target::Npv | Target::PeakFunding => money(v, c),
+        Target::Roi => format!("{v:.4}"),
+        Target::Payback => format!("{v:.4}"),
+    };
+    Some(if p.reached {
+        format!(
+            "Stopped at {} iterations, when the standard error of {} reached {} (at most {} wanted).",
+            thousands(s.iterations as f64),
+            p.figure,
+            se(p.achieved_se),
+            se(p.wanted_se)
+        )
+    } else {
+        format!(
+            "Precision not reached: the standard error of {} is {} at the cap of {} iterations ({} wanted); raise --iterations.",
+            p.figure,
+            se(p.achieved_se),
+            thousands(p.max_iterations as f64),
+            se(p.wanted_se)
+        )
+    })
+}
+
 /// The short summary printed after a run.
 pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
     let c = &s.currency;
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "{}: {} iterations, seed {}, {}-month horizon, money in {c}",
+        "{}: {} iterations{}, seed {}, {}-month horizon, money in {c}",
         s.scenario,
         thousands(s.iterations as f64),
+        sampling_note(s),
         s.seed,
         s.horizon_months
     );
+    if let Some(note) = precision_note(s) {
+        let _ = writeln!(t, "{note}");
+    }
     let _ = writeln!(t, "\n  {}\n", headline(s));
     let p = &s.payback;
     let p36 = p
@@ -224,9 +266,10 @@ pub fn markdown(s: &Summary) -> String {
     let _ = writeln!(t, "**{}**\n", headline(s));
     let _ = writeln!(
         t,
-        "Scenario file `{}` · {} iterations · seed {} · horizon {} months · money in {c} · gatecast {}\n",
+        "Scenario file `{}` · {} iterations{} · seed {} · horizon {} months · money in {c} · gatecast {}\n",
         s.scenario_file,
         thousands(s.iterations as f64),
+        sampling_note(s),
         s.seed,
         s.horizon_months,
         s.gatecast_version
@@ -236,6 +279,17 @@ pub fn markdown(s: &Summary) -> String {
         "Percentiles follow Excel's PERCENTILE.INC over all iterations. \"± x\" is the Monte Carlo standard error; \
          the 95% interval of a percentile comes from the order statistics.\n"
     );
+    if let Some(note) = precision_note(s) {
+        let _ = writeln!(t, "{note}\n");
+    }
+    if s.sampling != Sampling::Mc {
+        let _ = writeln!(
+            t,
+            "Standard errors ({}): {}.\n",
+            s.sampling.label(),
+            s.standard_errors
+        );
+    }
 
     let _ = writeln!(t, "## Payback (lagging)\n");
     row(

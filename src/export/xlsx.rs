@@ -392,6 +392,15 @@ fn summary_sheet(ws: &mut Worksheet, s: &Summary, extent: &Extent, fmt: &Formats
         "",
     )?;
     t.figure(
+        "Sampling",
+        Cell::Text(s.sampling.label().to_string()),
+        Cell::Empty,
+        &s.standard_errors,
+    )?;
+    if let Some(note) = crate::export::text::precision_note(s) {
+        t.figure("Precision", Cell::Text(note), Cell::Empty, "")?;
+    }
+    t.figure(
         "Horizon",
         Cell::Num(s.horizon_months as f64, &fmt.integer),
         Cell::Empty,
