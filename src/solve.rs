@@ -1,8 +1,11 @@
 //! Goal seek: what has to be true? Finds the value of one input (or the
-//! scale on its distribution) at which a statement such as
-//! `P(payback<=24) >= 0.8` starts to hold, by bisection over common random
-//! numbers: every trial runs the same futures, so the statement's figure
-//! moves only because the input moved.
+//! scale on its distribution), or of a gate's `pass` or `rework`
+//! probability, at which a statement such as `P(payback<=24) >= 0.8` starts
+//! to hold, by bisection over common random numbers: every trial runs the
+//! same futures, so the statement's figure moves only because the input
+//! moved. A gate's decisions compare its probabilities with uniforms drawn
+//! from the gate's own streams, so moving `pass` changes the outcome of
+//! exactly those futures whose uniform lies between the old and new values.
 
 use std::io;
 
@@ -149,6 +152,9 @@ const STEPS: usize = 30;
 const CURVE_POINTS: usize = 11;
 
 /// Finds where the goal starts to hold as the input moves over `range`.
+/// `path` names an input or a gate probability (`stage.Pilot.gate.pass`,
+/// moved by [`Vary::Value`] within `[0, 1 - rework]`; see
+/// [`Scenario::gate_probability`]).
 pub fn solve(
     sc: &Scenario,
     path: &str,

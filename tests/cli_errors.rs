@@ -1002,3 +1002,73 @@ fn a_failing_run_leaves_no_partial_folder_and_keeps_the_previous_results() {
         "the earlier results are untouched"
     );
 }
+
+// ------------------------------------------------ what-ifs on gate probabilities
+
+#[test]
+fn fails_with_a_stress_that_makes_pass_plus_rework_exceed_one() {
+    // BASE's Pilot gate has rework = 0.2: pass 0.9 leaves a sum of 1.1
+    let text = base_plus(
+        "\n[[stress]]\nname = \"Easy pilot\"\nset = { \"stage.Pilot.gate.pass\" = 0.9 }\n",
+    );
+    let err = run_fails(&text);
+    says(
+        &err,
+        &[
+            FILE,
+            &last_line_of(&text, "set = "),
+            "at stress.Easy pilot.set",
+            "stage.Pilot.gate.pass: pass + rework must be at most 1",
+            "0.9 + stage.Pilot.gate.rework = 0.2",
+        ],
+    );
+}
+
+#[test]
+fn fails_with_a_command_line_set_of_pass_plus_rework_above_one() {
+    let err = run_fails_with(BASE, &["--set", "stage.Pilot.gate.pass=0.85"]);
+    says(
+        &err,
+        &[
+            "error: --set",
+            "stage.Pilot.gate.pass: pass + rework must be at most 1",
+        ],
+    );
+}
+
+#[test]
+fn fails_with_a_command_line_set_of_a_negative_pass() {
+    let err = run_fails_with(BASE, &["--set", "stage.Pilot.gate.pass=-0.1"]);
+    says(
+        &err,
+        &[
+            "error: --set",
+            "stage.Pilot.gate.pass: pass is a probability and must lie between 0 and 1, got -0.1",
+        ],
+    );
+}
+
+#[test]
+fn fails_with_a_distribution_or_a_scale_too_far_on_a_gate_probability() {
+    let err = run_fails_with(
+        BASE,
+        &["--set", "stage.Pilot.gate.pass={ uniform = [0.5, 0.7] }"],
+    );
+    says(
+        &err,
+        &[
+            "error: --set",
+            "stage.Pilot.gate.pass",
+            "plain number between 0 and 1",
+        ],
+    );
+    // rework 0.2 x 6 = 1.2 is no probability
+    let err = run_fails_with(BASE, &["--scale", "stage.Pilot.gate.rework=6"]);
+    says(
+        &err,
+        &[
+            "error: --scale",
+            "stage.Pilot.gate.rework: rework is a probability and must lie between 0 and 1",
+        ],
+    );
+}

@@ -2,7 +2,7 @@
 //! with separate runs of the stressed files.
 
 use gatecast::engine::{self, RunOptions};
-use gatecast::scenario::{Change, Scenario, EXAMPLE_TOML};
+use gatecast::scenario::{parse_dist, Change, Scenario, EXAMPLE_TOML};
 use gatecast::summary::Summary;
 
 fn summary(sc: &Scenario) -> Summary {
@@ -10,6 +10,7 @@ fn summary(sc: &Scenario) -> Summary {
         iterations: 4_000,
         seed: 17,
         threads: None,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     Summary::new(
         sc,
@@ -95,8 +96,129 @@ fn a_what_if_that_breaks_an_input_rule_is_refused() {
         .with_changes(&[("adoption.ceiling".into(), Change::Scale(1.5))])
         .unwrap_err();
     assert!(e.contains("must lie between 0 and 1"), "{e}");
+    // a gate's pass x 1.5 = 1.125 is no probability; x 1.2 = 0.9 leaves
+    // pass + rework = 1.05
     let e = sc
-        .with_changes(&[("stage.Pilot.gate.pass".into(), Change::Scale(0.9))])
+        .with_changes(&[("stage.Pilot.gate.pass".into(), Change::Scale(1.5))])
         .unwrap_err();
-    assert!(e.contains("not inputs"), "{e}");
+    assert!(
+        e.starts_with(
+            "stage.Pilot.gate.pass: pass is a probability and must lie between 0 and 1, got 1.125"
+        ),
+        "{e}"
+    );
+    let e = sc
+        .with_changes(&[("stage.Pilot.gate.pass".into(), Change::Scale(1.2))])
+        .unwrap_err();
+    assert!(e.contains("pass + rework must be at most 1"), "{e}");
+    assert!(e.contains("stage.Pilot.gate.rework = 0.15"), "{e}");
+    let e = sc
+        .with_changes(&[("stage.Pilot.gate.max_reworks".into(), Change::Scale(2.0))])
+        .unwrap_err();
+    assert!(e.contains("not an input"), "{e}");
+}
+
+/// The example with the Pilot gate's `pass = 0.75` replaced by `pass`.
+fn example_with_pilot_pass(pass: &str) -> String {
+    let pilot = "pass = 0.75\nrework = 0.15\nrework_months = { uniform = [1, 2] }";
+    assert_eq!(EXAMPLE_TOML.matches(pilot).count(), 1);
+    EXAMPLE_TOML.replace(
+        pilot,
+        &pilot.replace("pass = 0.75", &format!("pass = {pass}")),
+    )
+}
+
+#[test]
+fn a_gate_pass_set_equals_a_run_of_the_edited_file() {
+    let sc = Scenario::from_toml(EXAMPLE_TOML, "t.toml").unwrap();
+    // what `--set stage.Pilot.gate.pass=0.6` makes
+    let change = Change::Set(parse_dist("0.6").unwrap());
+    let stressed = sc
+        .with_changes(&[("stage.Pilot.gate.pass".into(), change)])
+        .unwrap();
+    let separate = Scenario::from_toml(&example_with_pilot_pass("0.6"), "t.toml").unwrap();
+    let (a, b) = (summary(&stressed), summary(&separate));
+    assert_eq!(a.payback, b.payback);
+    assert_eq!(a.npv, b.npv);
+    assert_eq!(a.funnel, b.funnel);
+    assert_eq!(a.total_cost, b.total_cost);
+    // the same futures reach the Pilot gate; more of them die there
+    let base = summary(&sc);
+    assert_eq!(a.funnel[2].p_started, base.funnel[2].p_started);
+    let killed = |s: &Summary| s.funnel[2].gate.as_ref().unwrap().p_killed.value;
+    assert!(
+        killed(&a) > killed(&base) + 0.05,
+        "{} vs {}",
+        killed(&a),
+        killed(&base)
+    );
+}
+
+#[test]
+fn a_gate_pass_scale_in_a_stress_equals_a_run_of_the_edited_file() {
+    // x 0.5 is exact in binary: 0.75 becomes 0.375 to the last bit
+    let text = format!(
+        "{EXAMPLE_TOML}\n[[stress]]\nname = \"Half the pilots pass\"\nscale = {{ \"stage.Pilot.gate.pass\" = 0.5 }}\n"
+    );
+    let sc = Scenario::from_toml(&text, "t.toml").unwrap();
+    let stressed = sc.with_changes(&sc.stresses[0].changes).unwrap();
+    assert_eq!(stressed.stages[2].gate.as_ref().unwrap().pass, 0.375);
+    let separate = Scenario::from_toml(&example_with_pilot_pass("0.375"), "t.toml").unwrap();
+    let (a, b) = (summary(&stressed), summary(&separate));
+    assert_eq!(a.payback, b.payback);
+    assert_eq!(a.npv, b.npv);
+    assert_eq!(a.funnel, b.funnel);
+}
+
+#[test]
+fn a_command_line_gate_pass_set_writes_what_a_run_of_the_edited_file_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("edited.toml"),
+        example_with_pilot_pass("0.6"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("gatecast")
+            .unwrap()
+            .current_dir(tmp.path())
+            .args([
+                "run",
+                "-n",
+                "3000",
+                "--seed",
+                "5",
+                "--quiet",
+                "--no-iterations-csv",
+            ])
+            .args(args)
+            .assert()
+            .success();
+    };
+    run(&["--set", "stage.Pilot.gate.pass=0.6", "--out", "stressed"]);
+    run(&["edited.toml", "--out", "edited"]);
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(tmp.path().join(p)).unwrap()).unwrap()
+    };
+    let a = read("stressed/stresses/stage-pilot-gate-pass-0-6.json");
+    let b = read("edited/summary.json");
+    for key in [
+        "leading",
+        "payback",
+        "npv",
+        "roi",
+        "peak_funding",
+        "total_cost",
+        "total_benefit",
+        "p_killed",
+        "funnel",
+        "monthly",
+        "payback_histogram",
+        "npv_histogram",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+        assert!(!a[key].is_null(), "{key}");
+    }
+    // and the stress is not the base
+    assert_ne!(read("stressed/summary.json")["funnel"], a["funnel"]);
 }

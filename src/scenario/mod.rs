@@ -55,6 +55,13 @@ impl Input {
         self.scale * self.dist.quantile(u)
     }
 
+    /// The draw at uniform `u` in (0, 1), for Latin hypercube and Sobol
+    /// sampling (see [`crate::dist::Dist::at`]).
+    #[inline]
+    pub fn at(&self, u: f64) -> f64 {
+        self.scale * self.dist.at(u)
+    }
+
     /// The smallest and largest values a draw can take.
     pub fn range(&self) -> (f64, f64) {
         let (lo, hi) = self.dist.range();
@@ -230,14 +237,109 @@ pub struct Stress {
     pub changes: Vec<(String, Change)>,
 }
 
-/// Makes one what-if on `inputs`, checked against the input's rule.
-fn apply_change(inputs: &mut [Input], path: &str, change: &Change) -> Result<(), String> {
+/// A gate probability that a what-if can change: `stage.<name>.gate.pass`
+/// or `stage.<name>.gate.rework`. Neither is an input (it is one number for
+/// the whole run, compared with the gate's own uniform draws), but `set`,
+/// `scale` and `gatecast solve --vary` accept both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GateProbability {
+    /// Index of the gate's stage in [`Scenario::stages`].
+    pub stage: usize,
+    /// True for `pass`, false for `rework`.
+    pub pass: bool,
+    /// Its value now.
+    pub value: f64,
+    /// The most it can be with the other probability as it is:
+    /// `1 - rework` for pass, `1 - pass` for rework (0 for the rework of a
+    /// gate without `rework_months` and `max_reworks`).
+    pub max: f64,
+}
+
+/// The gate probability named by `path` among `stages`.
+fn find_gate_probability(stages: &[Stage], path: &str) -> Option<GateProbability> {
+    let rest = path.strip_prefix("stage.")?;
+    let (name, key) = rest.rsplit_once(".gate.")?;
+    let pass = match key {
+        "pass" => true,
+        "rework" => false,
+        _ => return None,
+    };
+    let stage = stages.iter().position(|s| s.name == name)?;
+    let g = stages[stage].gate.as_ref()?;
+    let (value, max) = if pass {
+        (g.pass, 1.0 - g.rework)
+    } else if g.rework_months.is_none() {
+        (g.rework, 0.0)
+    } else {
+        (g.rework, 1.0 - g.pass)
+    };
+    Some(GateProbability {
+        stage,
+        pass,
+        value,
+        max: max.max(0.0),
+    })
+}
+
+/// Makes one what-if on a gate's `pass` or `rework`: a plain number
+/// between 0 and 1 (a set), or a factor on it (a scale). The sum
+/// `pass + rework` is checked once every change is made.
+fn change_gate(gate: &mut Gate, pass: bool, path: &str, change: &Change) -> Result<(), String> {
+    let key = if pass { "pass" } else { "rework" };
+    let slot = if pass {
+        &mut gate.pass
+    } else {
+        &mut gate.rework
+    };
+    let v = match change {
+        Change::Set(dist) if !dist.is_fixed() => {
+            return Err(format!(
+                "{path}: {key} is a probability, one number for the whole run: set it to a plain number between 0 and 1, not {}",
+                dist.describe()
+            ));
+        }
+        Change::Set(dist) => dist.quantile(0.5),
+        Change::Scale(f) => {
+            check_factor(*f)?;
+            *slot * f
+        }
+    };
+    if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+        return Err(format!(
+            "{path}: {key} is a probability and must lie between 0 and 1, got {v}"
+        ));
+    }
+    *slot = v;
+    Ok(())
+}
+
+/// A scale factor must be a finite number above 0.
+fn check_factor(f: f64) -> Result<(), String> {
+    if !f.is_finite() || f <= 0.0 {
+        return Err(format!(
+            "a scale factor must be a number greater than 0, got {f}"
+        ));
+    }
+    Ok(())
+}
+
+/// Makes one what-if on `inputs` (or on a gate probability among
+/// `stages`), checked against the input's rule.
+fn apply_change(
+    inputs: &mut [Input],
+    stages: &mut [Stage],
+    path: &str,
+    change: &Change,
+) -> Result<(), String> {
+    if let Some(gp) = find_gate_probability(stages, path) {
+        let gate = stages[gp.stage].gate.as_mut().expect("a gate");
+        return change_gate(gate, gp.pass, path, change);
+    }
     let Some(input) = inputs.iter_mut().find(|i| i.path == path) else {
-        let gate_number = [".pass", ".rework", ".max_reworks"]
-            .iter()
-            .any(|end| path.ends_with(end));
-        let hint = if gate_number {
-            " (a gate's pass, rework and max_reworks are fixed numbers, not inputs)"
+        let hint = if path.ends_with(".max_reworks") {
+            " (a gate's max_reworks is a fixed whole number, not an input)"
+        } else if path.ends_with(".pass") || path.ends_with(".rework") {
+            " (a gate's pass and rework are named stage.<stage name>.gate.pass and .rework, for a stage that has a gate)"
         } else {
             ""
         };
@@ -252,15 +354,62 @@ fn apply_change(inputs: &mut [Input], path: &str, change: &Change) -> Result<(),
             input.scale = 1.0;
         }
         Change::Scale(f) => {
-            if !f.is_finite() || *f <= 0.0 {
-                return Err(format!(
-                    "a scale factor must be a number greater than 0, got {f}"
-                ));
-            }
+            check_factor(*f)?;
             input.scale *= f;
         }
     }
     input.check().map_err(|e| format!("{path}: {e}"))
+}
+
+/// Makes the what-ifs in order, then checks what only the whole set can
+/// break: each changed gate's `pass + rework <= 1` (so a stress may lower
+/// rework and raise pass in either order), and that a changed gate with
+/// `rework > 0` has `rework_months` to rework for.
+fn apply_changes(
+    inputs: &mut [Input],
+    stages: &mut [Stage],
+    changes: &[(String, Change)],
+) -> Result<(), ChangeError> {
+    let fault = |index: usize| move |message: String| ChangeError { index, message };
+    for (index, (path, change)) in changes.iter().enumerate() {
+        apply_change(inputs, stages, path, change).map_err(fault(index))?;
+    }
+    for (index, (path, _)) in changes.iter().enumerate().rev() {
+        let Some(gp) = find_gate_probability(stages, path) else {
+            continue;
+        };
+        let g = stages[gp.stage].gate.as_ref().expect("a gate");
+        let name = &stages[gp.stage].name;
+        if g.pass + g.rework > 1.0 + 1e-12 {
+            return Err(fault(index)(format!(
+                "{path}: pass + rework must be at most 1 (kill = 1 - pass - rework), got stage.{name}.gate.pass = {} + stage.{name}.gate.rework = {} = {}",
+                g.pass,
+                g.rework,
+                g.pass + g.rework
+            )));
+        }
+        if g.rework > 0.0 && g.rework_months.is_none() {
+            return Err(fault(index)(format!(
+                "{path}: rework > 0 needs rework_months and max_reworks, which this gate does not have; add them to the stage's [stage.gate] first"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A what-if that cannot be made: which change of the list, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeError {
+    /// Index of the change at fault in the list given.
+    pub index: usize,
+    /// What is wrong, naming the path.
+    pub message: String,
+}
+
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Reads a distribution written as in a scenario file: `0.8`,
@@ -282,20 +431,33 @@ impl Scenario {
         self.inputs.iter().position(|i| i.path == path)
     }
 
+    /// The gate probability named by `path` (`stage.Pilot.gate.pass` or
+    /// `stage.Pilot.gate.rework`), for a stage that has a gate.
+    pub fn gate_probability(&self, path: &str) -> Option<GateProbability> {
+        find_gate_probability(&self.stages, path)
+    }
+
     /// A copy of the scenario with the what-ifs made, each checked against
-    /// the input's rule (a scaled ceiling must still lie in [0, 1]...).
-    /// Draws stay on the same random streams: common random numbers.
+    /// the input's rule (a scaled ceiling must still lie in [0, 1]...), or
+    /// for a gate's `pass`/`rework` against `0 <= p <= 1` and
+    /// `pass + rework <= 1`. Draws stay on the same random streams (gate
+    /// decisions too): common random numbers.
     pub fn with_changes(&self, changes: &[(String, Change)]) -> Result<Scenario, String> {
+        self.try_changes(changes).map_err(|e| e.message)
+    }
+
+    /// [`Scenario::with_changes`], saying which change is at fault.
+    pub fn try_changes(&self, changes: &[(String, Change)]) -> Result<Scenario, ChangeError> {
         let mut sc = self.clone();
-        for (path, change) in changes {
-            apply_change(&mut sc.inputs, path, change)?;
-        }
-        if sc
-            .correlations
-            .iter()
-            .any(|c| sc.inputs[c.a].is_fixed() || sc.inputs[c.b].is_fixed())
-        {
-            return Err("a what-if cannot make a correlated input a fixed value".into());
+        apply_changes(&mut sc.inputs, &mut sc.stages, changes)?;
+        let fixed = |id: InputId| sc.inputs[id].is_fixed();
+        if let Some(c) = sc.correlations.iter().find(|c| fixed(c.a) || fixed(c.b)) {
+            let id = if fixed(c.a) { c.a } else { c.b };
+            let path = &sc.inputs[id].path;
+            return Err(ChangeError {
+                index: changes.iter().position(|(p, _)| p == path).unwrap_or(0),
+                message: format!("{path}: a what-if cannot make a correlated input a fixed value"),
+            });
         }
         sc.stresses.clear();
         Ok(sc)
@@ -996,7 +1158,7 @@ impl<'a> Builder<'a> {
         }
 
         let correlations = self.correlations(raw.correlation)?;
-        let stresses = self.stresses(raw.stress)?;
+        let stresses = self.stresses(raw.stress, &stages)?;
         Ok(Scenario {
             name: meta.name.trim().to_string(),
             currency: currency.trim().to_string(),
@@ -1015,7 +1177,11 @@ impl<'a> Builder<'a> {
     }
 
     /// Reads `[[stress]]` entries; each must apply cleanly to the base.
-    fn stresses(&self, raw: Vec<raw::RawStress>) -> Result<Vec<Stress>, InputError> {
+    fn stresses(
+        &self,
+        raw: Vec<raw::RawStress>,
+        stages: &[Stage],
+    ) -> Result<Vec<Stress>, InputError> {
         let k = Seg::key;
         let mut out: Vec<Stress> = Vec::new();
         for (i, st) in raw.into_iter().enumerate() {
@@ -1040,21 +1206,21 @@ impl<'a> Builder<'a> {
                     "a stress needs `set` or `scale` (or both): what does it change?",
                 ));
             }
-            // check each change against the base, pointing at its line
-            let mut inputs = self.inputs.clone();
-            for (path, change) in &changes {
-                if let Err(message) = apply_change(&mut inputs, path, change) {
-                    let table = if matches!(change, Change::Set(_)) {
-                        "set"
-                    } else {
-                        "scale"
-                    };
-                    return Err(self.err(
-                        &[k("stress"), Seg::Index(i), k(table), k(path)],
-                        &format!("stress.{name}.{table}"),
-                        message,
-                    ));
-                }
+            // check the changes against the base, pointing at the line of
+            // the one at fault
+            let (mut inputs, mut stages) = (self.inputs.clone(), stages.to_vec());
+            if let Err(e) = apply_changes(&mut inputs, &mut stages, &changes) {
+                let (path, change) = &changes[e.index];
+                let table = if matches!(change, Change::Set(_)) {
+                    "set"
+                } else {
+                    "scale"
+                };
+                return Err(self.err(
+                    &[k("stress"), Seg::Index(i), k(table), k(path)],
+                    &format!("stress.{name}.{table}"),
+                    e.message,
+                ));
             }
             out.push(Stress { name, changes });
         }

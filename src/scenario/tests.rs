@@ -155,3 +155,112 @@ fn a_rank_outside_minus_one_to_one_is_refused() {
     assert_eq!(e.path.as_deref(), Some("correlation[0].rank"));
     assert!(e.line.is_some());
 }
+
+#[test]
+fn a_gate_probability_is_named_by_its_path() {
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    let pass = sc.gate_probability("stage.Pilot.gate.pass").unwrap();
+    assert_eq!((pass.stage, pass.pass, pass.value), (0, true, 0.7));
+    assert!((pass.max - 0.8).abs() < 1e-15, "1 - rework");
+    let rework = sc.gate_probability("stage.Pilot.gate.rework").unwrap();
+    assert_eq!((rework.pass, rework.value), (false, 0.2));
+    assert!((rework.max - 0.3).abs() < 1e-15, "1 - pass");
+    // Production has no gate; max_reworks is no probability
+    assert!(sc.gate_probability("stage.Production.gate.pass").is_none());
+    assert!(sc
+        .gate_probability("stage.Pilot.gate.max_reworks")
+        .is_none());
+    assert!(
+        sc.input_id("stage.Pilot.gate.pass").is_none(),
+        "not an input"
+    );
+}
+
+#[test]
+fn a_stress_may_raise_pass_and_lower_rework_in_either_order() {
+    // pass 0.9 with the written rework 0.2 would sum to 1.1: only the
+    // final pair, 0.9 + 0.05, is checked
+    let changes = |order: [&str; 2]| -> Vec<(String, Change)> {
+        order
+            .iter()
+            .map(|key| {
+                let v = if *key == "pass" { 0.9 } else { 0.05 };
+                (
+                    format!("stage.Pilot.gate.{key}"),
+                    Change::Set(Dist::fixed(v)),
+                )
+            })
+            .collect()
+    };
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    for order in [["pass", "rework"], ["rework", "pass"]] {
+        let s = sc.with_changes(&changes(order)).unwrap();
+        let g = s.stages[0].gate.as_ref().unwrap();
+        assert_eq!((g.pass, g.rework), (0.9, 0.05));
+    }
+    // the base is untouched
+    assert_eq!(sc.stages[0].gate.as_ref().unwrap().pass, 0.7);
+    // in a file, the same pair is accepted; pass alone is refused at its line
+    let ok = format!(
+        "{BASE}[[stress]]\nname = \"Better pilots\"\nset = {{ \"stage.Pilot.gate.pass\" = 0.9, \"stage.Pilot.gate.rework\" = 0.05 }}\n"
+    );
+    assert_eq!(
+        Scenario::from_toml(&ok, "t.toml").unwrap().stresses.len(),
+        1
+    );
+    let bad = format!(
+        "{BASE}[[stress]]\nname = \"Better pilots\"\nset = {{ \"stage.Pilot.gate.pass\" = 0.9 }}\n"
+    );
+    let e = Scenario::from_toml(&bad, "t.toml").unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("stress.Better pilots.set"));
+    assert_eq!(e.line, Some(bad.lines().count() as u32));
+    assert!(
+        e.message
+            .starts_with("stage.Pilot.gate.pass: pass + rework must be at most 1"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_gate_probability_takes_only_a_plain_number_in_range() {
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    let set = |path: &str, d: Dist| sc.with_changes(&[(path.to_string(), Change::Set(d))]);
+    let e = set(
+        "stage.Pilot.gate.pass",
+        parse_dist("{ uniform = [0.5, 0.7] }").unwrap(),
+    )
+    .unwrap_err();
+    assert!(e.contains("plain number between 0 and 1"), "{e}");
+    let e = set("stage.Pilot.gate.pass", Dist::fixed(-0.1)).unwrap_err();
+    assert_eq!(
+        e,
+        "stage.Pilot.gate.pass: pass is a probability and must lie between 0 and 1, got -0.1"
+    );
+    let e = sc
+        .with_changes(&[("stage.Pilot.gate.rework".into(), Change::Scale(0.0))])
+        .unwrap_err();
+    assert!(e.contains("greater than 0"), "{e}");
+    // a scale that stays a probability set is made
+    let s = sc
+        .with_changes(&[("stage.Pilot.gate.rework".into(), Change::Scale(0.5))])
+        .unwrap();
+    assert_eq!(s.stages[0].gate.as_ref().unwrap().rework, 0.1);
+}
+
+#[test]
+fn rework_cannot_be_stressed_above_zero_on_a_gate_without_reworks() {
+    let toml = BASE.replace("rework = 0.2\nrework_months = 1\nmax_reworks = 1\n", "");
+    let sc = Scenario::from_toml(&toml, "t.toml").unwrap();
+    assert_eq!(
+        sc.gate_probability("stage.Pilot.gate.rework").unwrap().max,
+        0.0
+    );
+    let e = sc
+        .with_changes(&[(
+            "stage.Pilot.gate.rework".into(),
+            Change::Set(Dist::fixed(0.1)),
+        )])
+        .unwrap_err();
+    assert!(e.contains("needs rework_months and max_reworks"), "{e}");
+}
