@@ -13,15 +13,19 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::charts;
 use crate::compare::Comparison;
-use crate::engine::{self, RunOptions};
+use crate::engine::{self, RunOptions, Sampling};
 use crate::error::InputError;
 use crate::export::{self, text, OutputDir};
 use crate::format::{sig, slug, thousands};
+use crate::precision;
 use crate::report;
 use crate::scenario::{parse_dist, Change, Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
 use crate::sensitivity;
 use crate::stats::sensitivity::Target;
-use crate::summary::Summary;
+use crate::summary::{self, Summary};
+
+/// The iteration cap of a `--precision` run without `--iterations`.
+const PRECISION_CAP: u64 = 1_000_000;
 
 /// Monte Carlo payback for an enterprise AI initiative: stage gates,
 /// adoption, costs and benefits, simulated thousands of times.
@@ -173,6 +177,17 @@ struct RunArgs {
     /// chart, on common random numbers (about 2 reruns per input)
     #[arg(long)]
     sensitivity: bool,
+    /// How the draws are spread: mc (plain Monte Carlo), lhs (Latin
+    /// hypercube) or sobol (scrambled Sobol points). Every method draws each
+    /// input from exactly its distribution; lhs and sobol settle faster
+    #[arg(long, value_enum, default_value = "mc", value_name = "METHOD")]
+    sampling: SamplingArg,
+    /// Stop once the standard error of the --target figure is at most SE, in
+    /// its unit: mean NPV or mean peak funding in the currency, mean ROI as a
+    /// ratio, or for payback P(payback within 36 months) as a probability
+    /// (e.g. 0.005). --iterations is then the cap [default cap: 1000000]
+    #[arg(long, value_name = "SE", allow_negative_numbers = true)]
+    precision: Option<f64>,
     /// A what-if run beside the base with the same random numbers: replace an
     /// input's distribution, e.g. --set 'stage.Pilot.gate.decision_delay_months={ uniform = [3, 6] }'
     #[arg(long, value_name = "PATH=VALUE")]
@@ -180,6 +195,24 @@ struct RunArgs {
     /// A what-if run beside the base: multiply an input's draws, e.g. --scale adoption.ceiling=0.8
     #[arg(long, value_name = "PATH=FACTOR")]
     scale: Vec<String>,
+}
+
+/// The sampling method as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SamplingArg {
+    Mc,
+    Lhs,
+    Sobol,
+}
+
+impl From<SamplingArg> for Sampling {
+    fn from(s: SamplingArg) -> Sampling {
+        match s {
+            SamplingArg::Mc => Sampling::Mc,
+            SamplingArg::Lhs => Sampling::Lhs,
+            SamplingArg::Sobol => Sampling::Sobol,
+        }
+    }
 }
 
 /// The sensitivity target as the command line names it.
@@ -254,11 +287,35 @@ fn load(path: Option<&Path>) -> Result<(Scenario, String, String), InputError> {
 
 fn run(args: RunArgs) -> Result<()> {
     let (sc, file, folder) = load(args.scenario.as_deref())?;
-    let opts = run_options(
-        args.iterations.unwrap_or(sc.iterations),
-        args.seed.unwrap_or(sc.seed),
-        args.threads,
-    )?;
+    let goal = match args.precision {
+        None => None,
+        Some(se) if se > 0.0 && se.is_finite() => Some(precision::Goal {
+            target: args.target.into(),
+            wanted_se: se,
+            sampling: args.sampling.into(),
+            horizon_months: sc.horizon_months,
+        }),
+        Some(se) => {
+            return Err(InputError::plain(
+                "--precision",
+                format!("the standard error wanted must be a number above 0, got {se}"),
+            )
+            .into())
+        }
+    };
+    let default_iterations = if goal.is_some() {
+        PRECISION_CAP
+    } else {
+        sc.iterations
+    };
+    let mut opts = RunOptions {
+        sampling: args.sampling.into(),
+        ..run_options(
+            args.iterations.unwrap_or(default_iterations),
+            args.seed.unwrap_or(sc.seed),
+            args.threads,
+        )?
+    };
     let iterations = opts.iterations;
     let variants = stresses(&sc, &args.set, &args.scale)?;
     let target = args
@@ -287,30 +344,33 @@ fn run(args: RunArgs) -> Result<()> {
         iterations * runs,
         !args.quiet && std::io::stderr().is_terminal(),
     );
-    let result = engine::run(
-        &sc,
-        &opts,
-        rows.as_mut().map(|f| f as &mut (dyn Write + Send)),
-        &|n| bar.inc(n),
-    )
+    let rows_out = rows.as_mut().map(|f| f as &mut (dyn Write + Send));
+    let result = match &goal {
+        None => engine::run(&sc, &opts, rows_out, &|n| bar.inc(n)),
+        Some(goal) => engine::run_until(&sc, &opts, rows_out, &|n| bar.inc(n), &mut |rec| {
+            goal.met(rec)
+        }),
+    }
     .with_context(context)?;
     if let Some(mut f) = rows {
         f.flush().with_context(context)?;
     }
+    // stresses and the sensitivity analysis use the iterations actually run
+    opts.iterations = result.iterations;
     let mut summary = Summary::new(&sc, &file, &result);
-    let analyse = if args.sensitivity {
-        sensitivity::analyse
-    } else {
-        sensitivity::analyse_quick
-    };
-    let drivers = analyse(
-        &sc,
-        opts.seed,
-        opts.iterations,
-        opts.threads,
-        args.target.into(),
-    )
-    .with_context(context)?;
+    if let Some(goal) = &goal {
+        let achieved_se = goal.reported_se(&summary).unwrap_or(f64::NAN);
+        summary.precision = Some(summary::Precision {
+            target: goal.target,
+            figure: goal.figure(&sc.currency),
+            wanted_se: goal.wanted_se,
+            achieved_se,
+            reached: goal.met(&result.records),
+            max_iterations: iterations,
+        });
+    }
+    let drivers = sensitivity::analyse_with(&sc, &opts, args.target.into(), args.sensitivity)
+        .with_context(context)?;
     dir.write(
         "sensitivity.csv",
         &sensitivity::csv(&drivers).with_context(context)?,
@@ -334,6 +394,28 @@ fn run(args: RunArgs) -> Result<()> {
     if !args.no_iterations_csv {
         written_files.push("iterations.csv".into());
     }
+    // ---- stress tests: run beside the base before the report, which shows
+    // them; their files are written below
+    let mut stressed: Vec<(String, Summary)> = Vec::new();
+    if !variants.is_empty() {
+        stressed.push(("Base".to_string(), summary.clone()));
+        for (name, sc_stressed) in &variants {
+            let r = engine::run(sc_stressed, &opts, None, &|n| bar.inc(n)).with_context(context)?;
+            stressed.push((name.clone(), Summary::new(sc_stressed, &file, &r)));
+        }
+    }
+    let comparison = (!stressed.is_empty()).then(|| {
+        let named: Vec<(String, &Summary)> = stressed.iter().map(|(n, s)| (n.clone(), s)).collect();
+        Comparison::new(&named)
+    });
+    let overlays = if comparison.is_some() && (png || svg || wants(Format::Html)) {
+        let compared = charts::Compared::stresses(&stressed);
+        charts::render_comparison(&compared, svg || wants(Format::Html), png)
+            .context("cannot draw the comparison charts")?
+    } else {
+        Vec::new()
+    };
+    // ---- end of the stress tests' runs
     if png || svg || wants(Format::Html) {
         let charts = charts::render_all(&summary, svg || wants(Format::Html), png)
             .context("cannot draw the charts")?;
@@ -342,7 +424,12 @@ fn run(args: RunArgs) -> Result<()> {
             written_files.push("charts/".into());
         }
         if wants(Format::Html) {
-            dir.write("report.html", report::html(&summary, &charts).as_bytes())
+            let st = comparison.as_ref().map(|c| report::Stresses {
+                comparison: c,
+                charts: &overlays,
+            });
+            let html = report::html_with_stresses(&summary, &charts, st.as_ref());
+            dir.write("report.html", html.as_bytes())
                 .with_context(context)?;
             written_files.push("report.html".into());
         }
@@ -353,15 +440,7 @@ fn run(args: RunArgs) -> Result<()> {
             .context("cannot build report.xlsx")?;
         written_files.push("report.xlsx".into());
     }
-    let mut comparison = None;
-    if !variants.is_empty() {
-        let mut runs = vec![("Base".to_string(), summary.clone())];
-        for (name, stressed) in &variants {
-            let r = engine::run(stressed, &opts, None, &|n| bar.inc(n)).with_context(context)?;
-            runs.push((name.clone(), Summary::new(stressed, &file, &r)));
-        }
-        let named: Vec<(String, &Summary)> = runs.iter().map(|(n, s)| (n.clone(), s)).collect();
-        let c = Comparison::new(&named);
+    if let Some(c) = &comparison {
         dir.write("comparison.csv", &c.csv().with_context(context)?)
             .with_context(context)?;
         let md = format!(
@@ -370,14 +449,17 @@ fn run(args: RunArgs) -> Result<()> {
         );
         dir.write("comparison.md", md.as_bytes())
             .with_context(context)?;
-        for (name, s) in runs.iter().skip(1) {
+        for (name, s) in stressed.iter().skip(1) {
             let path = format!("stresses/{}.json", slug(name));
             std::fs::create_dir_all(dir.path("stresses")).with_context(context)?;
             dir.write(&path, &export::summary_json(s).with_context(context)?)
                 .with_context(context)?;
         }
         written_files.extend(["comparison.md", "comparison.csv", "stresses/"].map(String::from));
-        comparison = Some(c);
+        if png || svg {
+            // charts/compare-payback and charts/compare-npv
+            export::write_charts(&dir, &overlays, png, svg).with_context(context)?;
+        }
     }
     bar.finish();
     let written = dir.commit().with_context(context)?;
@@ -418,6 +500,7 @@ fn run_options(
         iterations,
         seed,
         threads,
+        sampling: crate::engine::Sampling::Mc,
     })
 }
 
@@ -426,34 +509,83 @@ fn solve_command(args: SolveArgs) -> Result<()> {
     use crate::solve::{solve, Goal, Vary};
     let (sc, _, folder) = load(Some(&args.scenario))?;
     let goal = Goal::parse(&args.until).map_err(|e| InputError::plain("--until", e))?;
-    let Some(id) = sc.input_id(&args.vary) else {
-        return Err(InputError::plain(
-            "--vary",
-            format!(
-                "no input is named \"{}\"; `gatecast validate {}` lists every input's path",
-                args.vary,
-                args.scenario.display()
-            ),
-        )
-        .into());
-    };
-    let input = &sc.inputs[id];
-    let vary = match args.how {
-        Some(VaryArg::Value) => Vary::Value,
-        Some(VaryArg::Scale) => Vary::Scale,
-        None if input.is_fixed() => Vary::Value,
-        None => Vary::Scale,
-    };
-    let range = match (args.between.as_slice(), vary) {
-        ([lo, hi], _) if lo < hi && lo.is_finite() && hi.is_finite() => (*lo, *hi),
-        ([_, _], _) | ([_], _) | ([_, _, _, ..], _) => {
+    let between = match args.between.as_slice() {
+        [] => None,
+        [lo, hi] if lo < hi && lo.is_finite() && hi.is_finite() => Some((*lo, *hi)),
+        _ => {
             return Err(InputError::plain("--between", "expected LO,HI with LO < HI").into());
         }
-        (_, Vary::Scale) => (0.25, 4.0),
-        (_, Vary::Value) => match input.allowed {
-            Allowed::UnitInterval => (0.0, 1.0),
-            _ => (0.0, 4.0 * input.quantile(0.5).abs().max(1e-9)),
-        },
+    };
+    let (vary, range) = if let Some(gp) = sc.gate_probability(&args.vary) {
+        // a gate's pass or rework: a plain number, moved by value over
+        // [0, 1 - the other]
+        let other = if gp.pass { "rework" } else { "pass" };
+        if args.how == Some(VaryArg::Scale) {
+            return Err(InputError::plain(
+                "--as",
+                format!(
+                    "{} is a probability, not a distribution: it is moved by value (leave out --as scale)",
+                    args.vary
+                ),
+            )
+            .into());
+        }
+        if gp.max <= 0.0 {
+            let why = if gp.pass {
+                format!("{other} = 1 leaves no room, since pass + rework <= 1")
+            } else {
+                "the gate has no rework_months and max_reworks".to_string()
+            };
+            return Err(InputError::plain(
+                "--vary",
+                format!("{} can only be 0 here: {why}", args.vary),
+            )
+            .into());
+        }
+        let range = between.unwrap_or((0.0, gp.max));
+        if range.0 < 0.0 || range.1 > gp.max + 1e-12 {
+            return Err(InputError::plain(
+                "--between",
+                format!(
+                    "{} can move from 0 to {} (pass + rework <= 1, with {other} = {}), got {},{}",
+                    args.vary,
+                    gp.max,
+                    1.0 - gp.max,
+                    range.0,
+                    range.1
+                ),
+            )
+            .into());
+        }
+        (Vary::Value, range)
+    } else {
+        let Some(id) = sc.input_id(&args.vary) else {
+            return Err(InputError::plain(
+                "--vary",
+                format!(
+                    "no input is named \"{}\"; `gatecast validate {}` lists every input's path (and a gate's pass and rework can be varied as stage.<name>.gate.pass and .rework)",
+                    args.vary,
+                    args.scenario.display()
+                ),
+            )
+            .into());
+        };
+        let input = &sc.inputs[id];
+        let vary = match args.how {
+            Some(VaryArg::Value) => Vary::Value,
+            Some(VaryArg::Scale) => Vary::Scale,
+            None if input.is_fixed() => Vary::Value,
+            None => Vary::Scale,
+        };
+        let range = match (between, vary) {
+            (Some(r), _) => r,
+            (None, Vary::Scale) => (0.25, 4.0),
+            (None, Vary::Value) => match input.allowed {
+                Allowed::UnitInterval => (0.0, 1.0),
+                _ => (0.0, 4.0 * input.quantile(0.5).abs().max(1e-9)),
+            },
+        };
+        (vary, range)
     };
     let opts = run_options(
         args.iterations.unwrap_or(sc.iterations.min(5_000)),
@@ -599,10 +731,20 @@ fn compare(args: CompareArgs) -> Result<()> {
     );
     dir.write("comparison.md", md.as_bytes())
         .with_context(context)?;
+    // the overlay charts: one line per file, named as in the table (or by
+    // the file's stem where the full name does not fit)
+    let lines: Vec<(String, String, &Summary)> = runs
+        .iter()
+        .zip(&loaded)
+        .map(|((name, s), (_, _, folder))| (name.clone(), folder.clone(), s))
+        .collect();
+    let overlays = charts::render_comparison(&charts::Compared::scenarios(&lines), true, true)
+        .context("cannot draw the comparison charts")?;
+    export::write_charts(&dir, &overlays, true, true).with_context(context)?;
     let written = dir.commit().with_context(context)?;
     if !args.quiet {
         write_stdout(&format!(
-            "{} scenarios, {} iterations each, seed {}\n\n{}\nResults: {}/ (comparison.md, comparison.csv, one summary JSON per file)\n",
+            "{} scenarios, {} iterations each, seed {}\n\n{}\nResults: {}/ (comparison.md, comparison.csv, one summary JSON per file, charts/)\n",
             runs.len(),
             thousands(opts.iterations as f64),
             opts.seed,
@@ -628,6 +770,7 @@ fn stresses(
         out.push((st.name.clone(), stressed));
     }
     let mut changes = Vec::new();
+    let mut flags = Vec::new();
     let mut words = Vec::new();
     for (flag, list) in [("--set", sets), ("--scale", scales)] {
         for item in list {
@@ -654,12 +797,14 @@ fn stresses(
                 if flag == "--set" { " = " } else { " x " }
             ));
             changes.push((path.to_string(), change));
+            flags.push(flag);
         }
     }
     if !changes.is_empty() {
+        // the error names the flag of the change at fault, and its path
         let stressed = sc
-            .with_changes(&changes)
-            .map_err(|e| InputError::plain("--set/--scale", e))?;
+            .try_changes(&changes)
+            .map_err(|e| InputError::plain(flags[e.index], e.message))?;
         out.push((words.join("; "), stressed));
     }
     Ok(out)

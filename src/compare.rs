@@ -75,7 +75,8 @@ impl Comparison {
         ]
     }
 
-    const HEADER: [&'static str; 9] = [
+    /// The columns' headings, as every table of runs has them.
+    pub const HEADER: [&'static str; 9] = [
         "Run",
         "P(payback <= 24 mo)",
         "P(payback <= 36 mo)",
@@ -87,9 +88,15 @@ impl Comparison {
         "Peak funding P90",
     ];
 
+    /// Each row's cells as text, money in short form (`EUR 1.65M`), in
+    /// the order of [`Comparison::HEADER`].
+    pub fn text_rows(&self) -> Vec<Vec<String>> {
+        self.rows.iter().map(|r| self.cells(r, true)).collect()
+    }
+
     /// A fixed-width table for the terminal.
     pub fn table(&self) -> String {
-        let rows: Vec<Vec<String>> = self.rows.iter().map(|r| self.cells(r, true)).collect();
+        let rows = self.text_rows();
         let widths: Vec<usize> = (0..Self::HEADER.len())
             .map(|c| {
                 rows.iter()

@@ -26,6 +26,7 @@ fn plain() -> Summary {
         iterations: 1_000,
         seed: SEED,
         threads: None,
+        sampling: gatecast::engine::Sampling::Mc,
     };
     Summary::new(
         &sc,
@@ -126,7 +127,7 @@ fn the_tornado_lists_the_pinned_bars_in_order() {
     let bars: Vec<&str> = t
         .marks
         .iter()
-        .filter(|m| m.label != "base")
+        .filter(|m| m.label != "base" && !m.label.contains("P50"))
         .map(|m| m.label.as_str())
         .collect();
     let want: Vec<&str> = sens
@@ -138,6 +139,136 @@ fn the_tornado_lists_the_pinned_bars_in_order() {
     assert_eq!(bars, want);
     let base = t.marks.iter().find(|m| m.label == "base").unwrap();
     assert_eq!(base.value, sens.base);
+}
+
+fn mark(c: &ChartFile, label: &str) -> Option<f64> {
+    c.marks
+        .iter()
+        .find(|m| m.label == label)
+        .unwrap_or_else(|| panic!("{} has no mark {label}: {:?}", c.name, c.marks))
+        .value
+}
+
+/// The vertical strokes of a colour in an SVG, in drawing order: (x, top,
+/// bottom).
+fn vertical_strokes(svg: &str, colour: &str) -> Vec<(f64, f64, f64)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(colour))
+        .filter_map(|n| {
+            let pts: Vec<(f64, f64)> = n
+                .attribute("points")?
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            match pts[..] {
+                [(x0, y0), (x1, y1)] if x0 == x1 && y0 != y1 => Some((x0, y0.min(y1), y0.max(y1))),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_pinned_tornado_marks_the_p50_at_both_ends_of_every_bar() {
+    let s = full();
+    let sens = s.sensitivity.as_ref().unwrap();
+    let t = chart(full_charts(), "tornado").unwrap();
+    // the analysis ran on all 1,000 runs: its base P50 is the summary's
+    assert_eq!(sens.iterations, s.iterations);
+    let base_p50 = s.npv.spread.p50.value.unwrap();
+    assert_eq!(mark(t, "base P50"), Some(base_p50));
+    let bars: Vec<_> = sens.pinned.iter().take(charts::MAX_TORNADO_BARS).collect();
+    for b in &bars {
+        assert_eq!(mark(t, &format!("{} P50 low", b.path)), b.low_p50);
+        assert_eq!(mark(t, &format!("{} P50 high", b.path)), b.high_p50);
+        assert!(b.low_p50.is_some() && b.high_p50.is_some(), "{}", b.path);
+    }
+    let svg = t.svg.as_ref().unwrap();
+    let words = svg_words(svg);
+    assert!(words.contains("Change in P50, pinned low"), "{words}");
+    assert!(words.contains("Change in P50, pinned high"), "{words}");
+    let p50 = gatecast::format::money_short(base_p50, "EUR");
+    assert!(words.contains(&format!(", P50 {p50}")), "{words}");
+
+    // drawn: one light and one dark tick a bar, top to bottom in the bars'
+    // order, each a little taller than its bar
+    let low = vertical_strokes(svg, "#F2A14B");
+    let high = vertical_strokes(svg, "#B35200");
+    assert_eq!((low.len(), high.len()), (bars.len(), bars.len()));
+    assert!(low.windows(2).all(|w| w[0].1 < w[1].1), "{low:?}");
+    // the base line, and the scale from the widest bar (pixels per EUR)
+    let base_x = vertical_strokes(svg, "#1D2630")
+        .iter()
+        .max_by(|a, b| (a.2 - a.1).total_cmp(&(b.2 - b.1)))
+        .unwrap()
+        .0;
+    let base = sens.base.unwrap();
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let widest = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some("#8FB1D3"))
+        .filter_map(|n| n.attribute("width")?.parse::<f64>().ok())
+        .fold(0.0f64, f64::max);
+    let swing_low = bars
+        .iter()
+        .map(|b| (b.low.unwrap() - base).abs())
+        .fold(0.0f64, f64::max);
+    let per_eur = widest / swing_low;
+    // each tick sits as far from the base line as the P50 moved (within
+    // the pixel rounding)
+    for (b, (l, h)) in bars.iter().zip(low.iter().zip(&high)) {
+        let want_l = base_x + per_eur * (b.low_p50.unwrap() - base_p50);
+        let want_h = base_x + per_eur * (b.high_p50.unwrap() - base_p50);
+        assert!(
+            (l.0 - want_l).abs() <= 2.5,
+            "{}: low tick at {} not {want_l}",
+            b.path,
+            l.0
+        );
+        assert!(
+            (h.0 - want_h).abs() <= 2.5,
+            "{}: high tick at {} not {want_h}",
+            b.path,
+            h.0
+        );
+        assert!(
+            (l.1 - h.1).abs() < 1.0,
+            "{}: the two ticks share a row",
+            b.path
+        );
+        assert!(l.2 - l.1 > 20.0, "{}: a tick as tall as its bar", b.path);
+    }
+}
+
+#[test]
+fn a_payback_tornado_has_no_p50_ticks_since_its_bars_are_the_p50() {
+    let mut s = plain();
+    s.sensitivity = Some(
+        gatecast::sensitivity::analyse(&scenario(), SEED, 1000, None, Target::Payback).unwrap(),
+    );
+    let t = charts::render::<charts::Tornado>(&s, true, false).unwrap();
+    assert!(
+        t.marks.iter().all(|m| !m.label.contains("P50")),
+        "{:?}",
+        t.marks
+    );
+    assert!(vertical_strokes(t.svg.as_ref().unwrap(), "#F2A14B").is_empty());
+    assert_no_text_overlaps(&t);
+}
+
+/// All the words drawn in an SVG, in order.
+fn svg_words(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

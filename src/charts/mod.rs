@@ -9,8 +9,9 @@
 //!
 //! A chart is a type implementing [`Chart`]; [`render`] turns one into a
 //! [`ChartFile`] and [`render_all`] runs the table of the per-scenario
-//! charts. A new chart (a tornado, a comparison of scenarios) is one more
-//! module and, if it reads a [`Summary`], one more line in [`CHARTS`].
+//! charts. A new chart is one more module and, if it reads a [`Summary`], one
+//! more line in [`CHARTS`]; the overlays of several runs read a
+//! [`Compared`] and are drawn by [`render_comparison`].
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -23,6 +24,7 @@ mod cumulative;
 mod funnel;
 mod leading_lagging;
 mod npv;
+pub mod overlay;
 mod payback;
 mod spider;
 pub mod theme;
@@ -33,6 +35,7 @@ pub use cumulative::CumulativeNetCash;
 pub use funnel::StageFunnel;
 pub use leading_lagging::LeadingVsLagging;
 pub use npv::NpvDistribution;
+pub use overlay::{Compared, NpvOverlay, PaybackOverlay};
 pub use payback::PaybackDistribution;
 pub use spider::Spider;
 pub use tornado::{Tornado, MAX_BARS as MAX_TORNADO_BARS};
@@ -135,6 +138,21 @@ pub fn render_all(summary: &Summary, svg: bool, png: bool) -> anyhow::Result<Vec
         .par_iter()
         .map(|render| render(summary, svg, png))
         .collect()
+}
+
+/// Renders the overlay charts of a comparison (a base and its stresses, or
+/// several scenario files) side by side: the payback S-curves, then the NPV
+/// distributions.
+pub fn render_comparison(
+    compared: &Compared,
+    svg: bool,
+    png: bool,
+) -> anyhow::Result<Vec<ChartFile>> {
+    let (payback, npv) = rayon::join(
+        || render::<PaybackOverlay>(compared, svg, png),
+        || render::<NpvOverlay>(compared, svg, png),
+    );
+    Ok(vec![payback?, npv?])
 }
 
 /// Renders one chart as SVG and/or PNG. The marks come from the drawing

@@ -310,6 +310,16 @@ pub fn page<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     p: &Page,
 ) -> DrawResult<(i32, i32), DB> {
+    page_with_source(root, p, &source(p.summary))
+}
+
+/// [`page`] with its own source line (a chart of several runs names them
+/// all, not one summary's file).
+pub fn page_with_source<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    p: &Page,
+    source_line: &str,
+) -> DrawResult<(i32, i32), DB> {
     root.fill(&WHITE)?;
     let (w, h) = canvas();
     let (left, right) = (px(MARGIN), w - px(MARGIN));
@@ -348,7 +358,7 @@ pub fn page<DB: DrawingBackend>(
     // footer, bottom up
     let mut fy = h - px(18);
     let foot = |z: f64| anchored(&text(z, MUTED), HPos::Left, VPos::Bottom);
-    let (t, st) = fit(root, &source(p.summary), NOTE_SIZE, 12.0, usable, foot)?;
+    let (t, st) = fit(root, source_line, NOTE_SIZE, 12.0, usable, foot)?;
     put(root, &t, &st, (left, fy))?;
     for n in p.notes.iter().rev() {
         fy -= px(24);

@@ -3,7 +3,10 @@
 //! the pinned tornado (each input pinned at its P10 and P90, each gate
 //! always killing or always passing) when the run made one, else the
 //! decile tornado (the statistic among the runs in each input's lowest and
-//! highest tenth).
+//! highest tenth). On a pinned tornado of a mean, a tick at each bar marks
+//! how far the target's P50 moves with the input pinned there, drawn from
+//! the base line as the bar is (light for the low end, dark for the high
+//! end, as the bars).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -18,6 +21,11 @@ use crate::summary::Summary;
 
 /// The most bars drawn.
 pub const MAX_BARS: usize = 12;
+
+/// The P50 ticks: light for the input pinned low, dark for it pinned high
+/// (on a white edge, so they read on either blue).
+const P50_LOW: RGBColor = RGBColor(0xf2, 0xa1, 0x4b);
+const P50_HIGH: RGBColor = RGBColor(0xb3, 0x52, 0x00);
 
 pub struct Tornado;
 
@@ -91,6 +99,9 @@ struct Bar {
     high: Option<f64>,
     low_setting: String,
     high_setting: String,
+    /// The target's P50 at each end (pinned tornado only).
+    low_p50: Option<f64>,
+    high_p50: Option<f64>,
 }
 
 /// The bars to draw (largest swing first, at most [`MAX_BARS`]), whether
@@ -106,6 +117,8 @@ fn bars(sens: &Sensitivity) -> (Vec<Bar>, bool, usize) {
                 high: b.high,
                 low_setting: b.low_setting.clone(),
                 high_setting: b.high_setting.clone(),
+                low_p50: b.low_p50,
+                high_p50: b.high_p50,
             })
             .collect()
     } else {
@@ -117,11 +130,23 @@ fn bars(sens: &Sensitivity) -> (Vec<Bar>, bool, usize) {
                 high: d.high,
                 low_setting: format!("≤ {}", sig(d.low_edge)),
                 high_setting: format!("≥ {}", sig(d.high_edge)),
+                low_p50: None,
+                high_p50: None,
             })
             .collect()
     };
     let total = all.len();
     (all.into_iter().take(MAX_BARS).collect(), pinned, total)
+}
+
+/// The base P50 of the target over the analysed runs, which the pinned
+/// P50s move from, for a target whose statistic is a mean (for payback the
+/// bars are the P50 already). `None` otherwise.
+pub fn base_p50(sens: &Sensitivity) -> Option<f64> {
+    match sens.target {
+        Target::Payback => None,
+        _ => sens.base_p50,
+    }
 }
 
 /// The text at a bar's end: `P10 = 0.702: EUR 1.2M`.
@@ -205,7 +230,11 @@ impl Chart for Tornado {
                 "Runs in the input's highest tenth",
             )
         };
-        let legend = vec![
+        // the P50 ticks, where the bars are a pinned mean (for payback
+        // the bars are the P50 already)
+        let base_median = if pinned { base_p50(sens) } else { None };
+        let ticks = base_median.is_some();
+        let mut legend = vec![
             (Swatch::Fill(theme::NAVY_MID), low_name.to_string()),
             (Swatch::Fill(theme::NAVY), high_name.to_string()),
             (
@@ -213,6 +242,13 @@ impl Chart for Tornado {
                 "Base (every input drawn as usual)".into(),
             ),
         ];
+        if ticks {
+            legend.push((Swatch::Line(P50_LOW, 5), "Change in P50, pinned low".into()));
+            legend.push((
+                Swatch::Line(P50_HIGH, 5),
+                "Change in P50, pinned high".into(),
+            ));
+        }
         let subtitle = if pinned {
             format!(
                 "The {} with one input at a time pinned low and high, every other draw unchanged; largest swing on top",
@@ -225,9 +261,14 @@ impl Chart for Tornado {
             )
         };
         let mut notes = vec![format!(
-            "Analysed on the first {} runs, on common random numbers. Bar ends: the setting (input value or gate) and the {} there.",
+            "Analysed on the first {} runs, on common random numbers. Bar ends: the setting (input value or gate) and the {} there{}.",
             crate::format::thousands(sens.iterations as f64),
-            sens.statistic
+            sens.statistic,
+            if ticks {
+                "; ticks: the change in P50 there, from the base line"
+            } else {
+                ""
+            }
         )];
         if total > bars.len() {
             notes.push(format!(
@@ -277,9 +318,17 @@ impl Chart for Tornado {
         let pad = px(12) as f64;
         let room_l = left_w as f64 + pad;
         let room_r = right_w as f64 + pad + arrow as f64;
+        // a tick sits as far from the base line as the P50 moved
+        let p50s = |b: &Bar| match (base_median, base_x) {
+            (Some(m), Some(bx)) => [
+                b.low_p50.map(|v| bx + u.plot(v) - u.plot(m)),
+                b.high_p50.map(|v| bx + u.plot(v) - u.plot(m)),
+            ],
+            _ => [None, None],
+        };
         let vals: Vec<f64> = bars
             .iter()
-            .flat_map(|b| [at(b.low), at(b.high)])
+            .flat_map(|b| [at(b.low), at(b.high)].into_iter().chain(p50s(b)))
             .chain([base_x])
             .flatten()
             .collect();
@@ -351,7 +400,26 @@ impl Chart for Tornado {
                     right_extra = arrow;
                 }
             }
-            let xs: Vec<f64> = segs.iter().map(|p| p.0).chain([base_v]).collect();
+            // the P50 ticks through the bar, each on a white edge so it
+            // reads on either blue
+            let tick_half = (chart.backend_coord(&(base_v, c)).1 - y_mid).abs() + px(6);
+            for (v, col) in p50s(b).into_iter().zip([P50_LOW, P50_HIGH]) {
+                if let Some(v) = v {
+                    let x = chart.backend_coord(&(v, row)).0;
+                    let ends = vec![(x, y_mid - tick_half), (x, y_mid + tick_half)];
+                    root.draw(&PathElement::new(
+                        ends.clone(),
+                        theme::WHITE.stroke_width(theme::upx(9)),
+                    ))?;
+                    root.draw(&PathElement::new(ends, col.stroke_width(theme::upx(5))))?;
+                }
+            }
+            let xs: Vec<f64> = segs
+                .iter()
+                .map(|p| p.0)
+                .chain([base_v])
+                .chain(p50s(b).into_iter().flatten())
+                .collect();
             let min_x = xs.iter().copied().fold(f64::INFINITY, f64::min);
             let max_x = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let px_l = chart.backend_coord(&(min_x, row)).0;
@@ -366,12 +434,16 @@ impl Chart for Tornado {
         }
         // the base line, over the bars
         let bx = chart.backend_coord(&(base_v, 0.0)).0;
+        let label = match base_median {
+            Some(m) => format!("Base {}, P50 {}", u.label(sens.base), u.label(Some(m))),
+            None => format!("Base {}", u.label(sens.base)),
+        };
         theme::markers(
             root,
             frame,
             &[Marker {
                 x: bx,
-                label: format!("Base {}", u.label(sens.base)),
+                label,
                 color: theme::INK,
                 dashed: false,
                 bold: true,
@@ -388,6 +460,13 @@ impl Chart for Tornado {
             })
             .collect();
         marks.push(Mark::new("base", sens.base));
+        if ticks {
+            for b in &bars {
+                marks.push(Mark::new(format!("{} P50 low", b.path), b.low_p50));
+                marks.push(Mark::new(format!("{} P50 high", b.path), b.high_p50));
+            }
+            marks.push(Mark::new("base P50", base_median));
+        }
         Ok(marks)
     }
 }

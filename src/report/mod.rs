@@ -2,7 +2,8 @@
 //! network, no JavaScript) that a sponsor can read in five minutes.
 //!
 //! In order: the title and headline, key figures as cards, every figure of
-//! `summary.md` with its standard error, the charts with a caption each, the
+//! `summary.md` with its standard error, the charts with a caption each, what
+//! drives the result and the stress tests (when the run has them), the
 //! stage funnel, the assumptions, the run details and a short guide. Every
 //! text that comes from the scenario is escaped; the same [`Summary`] gives
 //! the same bytes. The markup is well-formed XML as well as HTML, so tests
@@ -13,6 +14,7 @@ mod markup;
 use std::fmt::Write as _;
 
 use crate::charts::ChartFile;
+use crate::compare::Comparison;
 use crate::export::text::headline;
 use crate::format::{money, money_short, months, pct, sig, thousands};
 use crate::stats::sensitivity::Target;
@@ -61,10 +63,29 @@ macro_rules! w {
     };
 }
 
+/// The stress tests run beside the base: their table and overlay charts.
+pub struct Stresses<'a> {
+    /// The base first, then each stress.
+    pub comparison: &'a Comparison,
+    /// The overlay charts (`compare-payback`, `compare-npv`).
+    pub charts: &'a [ChartFile],
+}
+
 /// The whole report as one HTML document.
 pub fn html(summary: &Summary, charts: &[ChartFile]) -> String {
+    html_with_stresses(summary, charts, None)
+}
+
+/// The whole report, with a section on the stress tests when there are any.
+pub fn html_with_stresses(
+    summary: &Summary,
+    charts: &[ChartFile],
+    stresses: Option<&Stresses>,
+) -> String {
     let s = summary;
-    let mut o = String::with_capacity(64 * 1024 + charts_len(charts));
+    let mut o = String::with_capacity(
+        64 * 1024 + charts_len(charts) + stresses.map_or(0, |st| charts_len(st.charts)),
+    );
     w!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
@@ -79,7 +100,10 @@ pub fn html(summary: &Summary, charts: &[ChartFile]) -> String {
     key_figures(&mut o, s);
     summary_tables(&mut o, s);
     let figures = chart_section(&mut o, s, charts);
-    drivers(&mut o, s, charts, figures);
+    let figures = drivers(&mut o, s, charts, figures);
+    if let Some(st) = stresses {
+        stress_tests(&mut o, s, st, figures);
+    }
     funnel(&mut o, s);
     assumptions(&mut o, s);
     run_details(&mut o, s);
@@ -172,11 +196,12 @@ fn cover(o: &mut String, s: &Summary) {
         o,
         "<header class=\"cover\">\n<p class=\"kicker\">Business case &#183; Monte Carlo simulation</p>\n\
          <h1>{}</h1>\n<p class=\"headline\">{}</p>\n\
-         <p class=\"meta\">{} simulated runs &#183; {}-month horizon &#183; money in {} &#183; \
+         <p class=\"meta\">{} simulated runs{} &#183; {}-month horizon &#183; money in {} &#183; \
          NPV discounted at {} a year &#183; seed {}</p>\n",
         esc(&s.scenario),
         esc(&headline(s)),
         thousands(s.iterations as f64),
+        esc(&crate::export::text::sampling_note(s)),
         s.horizon_months,
         esc(&s.currency),
         esc(&s.discount_rate),
@@ -659,7 +684,7 @@ fn figure(o: &mut String, s: &Summary, no: usize, chart: &ChartFile, caption: &s
 const DRIVER_CHARTS: [(&str, &str); 2] = [
     (
         "tornado",
-        "Each bar shows how far the statistic moves when one input goes from low to high (or a gate from always killing to always passing), with everything else drawn as usual; the line is the base. The longest bars are the inputs worth pinning down first.",
+        "Each bar shows how far the statistic moves when one input goes from low to high (or a gate from always killing to always passing), with everything else drawn as usual; the line is the base. Where drawn, the orange ticks show how far the P50 moves with the same pin (light: pinned low, dark: pinned high). The longest bars are the inputs worth pinning down first.",
     ),
     (
         "spider",
@@ -679,9 +704,10 @@ fn driver_value(s: &Summary, target: Target, v: Option<f64>) -> String {
 }
 
 /// "What drives the result": the tornado and spider, and their table.
-fn drivers(o: &mut String, s: &Summary, charts: &[ChartFile], figures: usize) {
+/// Returns the number of the last figure drawn so far.
+fn drivers(o: &mut String, s: &Summary, charts: &[ChartFile], figures: usize) -> usize {
     let Some(sens) = &s.sensitivity else {
-        return;
+        return figures;
     };
     let stat = esc(&sens.statistic);
     w!(
@@ -762,6 +788,62 @@ fn drivers(o: &mut String, s: &Summary, charts: &[ChartFile], figures: usize) {
          Gates have no rank correlation. sensitivity.csv has every figure in full.</p>\n</section>\n",
         esc(&driver_value(s, sens.target, sens.base))
     );
+    no
+}
+
+/// The overlay charts of a comparison, with the sentence that says how to
+/// read each.
+const STRESS_CHARTS: [(&str, &str); 2] = [
+    (
+        "compare-payback",
+        "Each line is the chance of having paid back by each month, one line per run; the base is the heavy navy line. A dot marks each median payback, and a line ends below 100% by the share of runs with no payback within the horizon.",
+    ),
+    (
+        "compare-npv",
+        "Each line is the chance of an NPV at least as high as each amount: the further right, the more value. Where a line crosses NPV = 0 reads its chance of creating value; a dot marks each median.",
+    ),
+];
+
+/// "Stress tests": the base and each stress side by side, as a table and
+/// as the two overlay charts.
+fn stress_tests(o: &mut String, s: &Summary, st: &Stresses, figures: usize) {
+    o.push_str(
+        "<section id=\"stresses\" class=\"major\">\n<h2>Stress tests</h2>\n<p class=\"lead\">Each stress test reruns the \
+         base&#8217;s futures with one change, on the same random numbers, so each difference from the base is the effect of \
+         that change alone. comparison.csv has the table; stresses/ has each stress&#8217;s full summary.</p>\n\
+         <div class=\"scroll\"><table>\n<thead><tr>",
+    );
+    for (i, h) in Comparison::HEADER.iter().enumerate() {
+        let class = if i == 0 { "" } else { " class=\"r\"" };
+        w!(o, "<th{class}>{}</th>", esc(h));
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    for (k, row) in st.comparison.text_rows().iter().enumerate() {
+        o.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            match (i, k) {
+                (0, 0) => {
+                    w!(o, "<td><strong>{}</strong></td>", esc(cell));
+                }
+                (0, _) => {
+                    w!(o, "<td><code>{}</code></td>", esc(cell));
+                }
+                _ => {
+                    w!(o, "<td class=\"r num\">{}</td>", esc(cell));
+                }
+            }
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table></div>\n");
+    let mut no = figures;
+    for (name, caption) in STRESS_CHARTS {
+        for c in st.charts.iter().filter(|c| c.name == name) {
+            no += 1;
+            figure(o, s, no, c, caption);
+        }
+    }
+    o.push_str("</section>\n");
 }
 
 /// The reading sentence, with the scenario's own horizon where it helps.
@@ -887,6 +969,18 @@ fn run_details(o: &mut String, s: &Summary) {
         "Iterations (simulated runs)",
         &thousands(s.iterations as f64),
     );
+    row(
+        o,
+        "Sampling",
+        &format!(
+            "{}; standard errors: {}",
+            s.sampling.label(),
+            esc(&s.standard_errors)
+        ),
+    );
+    if let Some(note) = crate::export::text::precision_note(s) {
+        row(o, "Precision", &esc(&note));
+    }
     row(o, "Horizon", &format!("{} months", s.horizon_months));
     row(o, "Currency", &esc(&s.currency));
     row(o, "Discount rate (annual)", &esc(&s.discount_rate));
@@ -902,10 +996,14 @@ fn run_details(o: &mut String, s: &Summary) {
         o,
         "To reproduce",
         &format!(
-            "<code>gatecast run {} --seed {} --iterations {}</code> gives the same figures, byte for byte, on any machine and thread count",
+            "<code>gatecast run {} --seed {} --iterations {}{}</code> gives the same figures, byte for byte, on any machine and thread count",
             esc(&shell_word(&s.scenario_file)),
             s.seed,
-            s.iterations
+            s.iterations,
+            match s.sampling {
+                crate::engine::Sampling::Mc => String::new(),
+                other => format!(" --sampling {}", other.key()),
+            }
         ),
     );
     o.push_str("</tbody>\n</table>\n</section>\n");
