@@ -83,8 +83,9 @@ struct SolveArgs {
     /// [default: value for a fixed input, scale for a distribution]
     #[arg(long = "as", value_enum, value_name = "HOW")]
     how: Option<VaryArg>,
-    /// The range to search, e.g. 0.5,4 [default: scale 0.25 to 4; a value
-    /// from 0 to 4 times its current median, or 0 to 1 for a share]
+    /// The range to search, e.g. 0.5,4 [default: scale 0.25 to 4 (for a
+    /// share, up to where its largest draw reaches 1); a value from 0 to 4
+    /// times its current median, or 0 to 1 for a share]
     #[arg(
         long,
         value_name = "LO,HI",
@@ -95,12 +96,8 @@ struct SolveArgs {
     /// Iterations per trial [default: the scenario's, at most 5000]
     #[arg(short = 'n', long, value_name = "N")]
     iterations: Option<u64>,
-    /// Random seed [default: the scenario's]
-    #[arg(short, long, value_name = "S")]
-    seed: Option<u64>,
-    /// Worker threads [default: every core]
-    #[arg(short = 'j', long, value_name = "T")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    draws: Draws,
     /// Folder for the result [default: output/<scenario file name>-solve]
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -120,18 +117,58 @@ struct CompareArgs {
     /// Iterations for every file [default: the first file's `iterations`]
     #[arg(short = 'n', long, value_name = "N")]
     iterations: Option<u64>,
-    /// Random seed for every file [default: the first file's `seed`]
-    #[arg(short, long, value_name = "S")]
-    seed: Option<u64>,
-    /// Worker threads [default: every core]
-    #[arg(short = 'j', long, value_name = "T")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    draws: Draws,
     /// Folder for the comparison [default: output/compare]
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print nothing but errors
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// How the futures are drawn: the same flags for run, compare and solve.
+#[derive(Debug, Args)]
+struct Draws {
+    /// Random seed [default: the scenario file's `seed`, else 0]
+    #[arg(short, long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads [default: every core]; results are identical for any number
+    #[arg(short = 'j', long, value_name = "T")]
+    threads: Option<usize>,
+    /// How the draws are spread: mc (plain Monte Carlo), lhs (Latin
+    /// hypercube) or sobol (scrambled Sobol points). Every method draws each
+    /// input from exactly its distribution; lhs and sobol settle faster
+    #[arg(long, value_enum, default_value = "mc", value_name = "METHOD")]
+    sampling: SamplingArg,
+}
+
+impl Draws {
+    /// The run's options, checked: `iterations` as given or defaulted,
+    /// the seed defaulting to `seed`.
+    fn options(&self, iterations: u64, seed: u64) -> Result<RunOptions, InputError> {
+        if iterations == 0 || iterations > MAX_ITERATIONS {
+            return Err(InputError::plain(
+                "--iterations",
+                format!(
+                    "iterations must be from 1 to {}, got {iterations}",
+                    thousands(MAX_ITERATIONS as f64)
+                ),
+            ));
+        }
+        if self.threads == Some(0) {
+            return Err(InputError::plain(
+                "--threads",
+                "threads must be at least 1, got 0",
+            ));
+        }
+        Ok(RunOptions {
+            iterations,
+            seed: self.seed.unwrap_or(seed),
+            threads: self.threads,
+            sampling: self.sampling.into(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -141,12 +178,8 @@ struct RunArgs {
     /// Iterations to simulate [default: the scenario's `iterations`, else 10000]
     #[arg(short = 'n', long, value_name = "N")]
     iterations: Option<u64>,
-    /// Random seed [default: the scenario's `seed`, else 0]
-    #[arg(short, long, value_name = "S")]
-    seed: Option<u64>,
-    /// Worker threads [default: every core]; results are identical for any number
-    #[arg(short = 'j', long, value_name = "T")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    draws: Draws,
     /// Folder for the results [default: output/<scenario file name>]
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -177,11 +210,6 @@ struct RunArgs {
     /// chart, on common random numbers (about 2 reruns per input)
     #[arg(long)]
     sensitivity: bool,
-    /// How the draws are spread: mc (plain Monte Carlo), lhs (Latin
-    /// hypercube) or sobol (scrambled Sobol points). Every method draws each
-    /// input from exactly its distribution; lhs and sobol settle faster
-    #[arg(long, value_enum, default_value = "mc", value_name = "METHOD")]
-    sampling: SamplingArg,
     /// Stop once the standard error of the --target figure is at most SE, in
     /// its unit: mean NPV or mean peak funding in the currency, mean ROI as a
     /// ratio, or for payback P(payback within 36 months) as a probability
@@ -292,7 +320,7 @@ fn run(args: RunArgs) -> Result<()> {
         Some(se) if se > 0.0 && se.is_finite() => Some(precision::Goal {
             target: args.target.into(),
             wanted_se: se,
-            sampling: args.sampling.into(),
+            sampling: args.draws.sampling.into(),
             horizon_months: sc.horizon_months,
         }),
         Some(se) => {
@@ -308,14 +336,9 @@ fn run(args: RunArgs) -> Result<()> {
     } else {
         sc.iterations
     };
-    let mut opts = RunOptions {
-        sampling: args.sampling.into(),
-        ..run_options(
-            args.iterations.unwrap_or(default_iterations),
-            args.seed.unwrap_or(sc.seed),
-            args.threads,
-        )?
-    };
+    let mut opts = args
+        .draws
+        .options(args.iterations.unwrap_or(default_iterations), sc.seed)?;
     let iterations = opts.iterations;
     let variants = stresses(&sc, &args.set, &args.scale)?;
     let target = args
@@ -444,8 +467,12 @@ fn run(args: RunArgs) -> Result<()> {
         dir.write("comparison.csv", &c.csv().with_context(context)?)
             .with_context(context)?;
         let md = format!(
-            "# {}: base and stresses\n\nEach stress runs beside the base on the same random numbers ({} iterations, seed {}).\n\n{}",
-            summary.scenario, opts.iterations, opts.seed, c.markdown()
+            "# {}: base and stresses\n\nEach stress runs beside the base on the same random numbers ({} iterations{}, seed {}).\n\n{}",
+            summary.scenario,
+            opts.iterations,
+            text::sampling_note(opts.sampling),
+            opts.seed,
+            c.markdown()
         );
         dir.write("comparison.md", md.as_bytes())
             .with_context(context)?;
@@ -473,35 +500,6 @@ fn run(args: RunArgs) -> Result<()> {
         write_stdout(&text)?;
     }
     Ok(())
-}
-
-/// Checks a run's size and threads, as given on the command line.
-fn run_options(
-    iterations: u64,
-    seed: u64,
-    threads: Option<usize>,
-) -> Result<RunOptions, InputError> {
-    if iterations == 0 || iterations > MAX_ITERATIONS {
-        return Err(InputError::plain(
-            "--iterations",
-            format!(
-                "iterations must be from 1 to {}, got {iterations}",
-                thousands(MAX_ITERATIONS as f64)
-            ),
-        ));
-    }
-    if threads == Some(0) {
-        return Err(InputError::plain(
-            "--threads",
-            "threads must be at least 1, got 0",
-        ));
-    }
-    Ok(RunOptions {
-        iterations,
-        seed,
-        threads,
-        sampling: crate::engine::Sampling::Mc,
-    })
 }
 
 fn solve_command(args: SolveArgs) -> Result<()> {
@@ -579,7 +577,13 @@ fn solve_command(args: SolveArgs) -> Result<()> {
         };
         let range = match (between, vary) {
             (Some(r), _) => r,
-            (None, Vary::Scale) => (0.25, 4.0),
+            (None, Vary::Scale) => match input.allowed {
+                // a share scales only as far as its largest draw stays <= 1
+                Allowed::UnitInterval if input.dist.range().1 > 0.0 => {
+                    (0.25, (1.0 / input.dist.range().1).min(4.0))
+                }
+                _ => (0.25, 4.0),
+            },
             (None, Vary::Value) => match input.allowed {
                 Allowed::UnitInterval => (0.0, 1.0),
                 _ => (0.0, 4.0 * input.quantile(0.5).abs().max(1e-9)),
@@ -587,11 +591,9 @@ fn solve_command(args: SolveArgs) -> Result<()> {
         };
         (vary, range)
     };
-    let opts = run_options(
-        args.iterations.unwrap_or(sc.iterations.min(5_000)),
-        args.seed.unwrap_or(sc.seed),
-        args.threads,
-    )?;
+    let opts = args
+        .draws
+        .options(args.iterations.unwrap_or(sc.iterations.min(5_000)), sc.seed)?;
     let target = args
         .out
         .clone()
@@ -691,11 +693,9 @@ fn compare(args: CompareArgs) -> Result<()> {
         loaded.push(load(Some(path))?);
     }
     let first = &loaded[0].0;
-    let opts = run_options(
-        args.iterations.unwrap_or(first.iterations),
-        args.seed.unwrap_or(first.seed),
-        args.threads,
-    )?;
+    let opts = args
+        .draws
+        .options(args.iterations.unwrap_or(first.iterations), first.seed)?;
     let target = args
         .out
         .clone()
@@ -721,11 +721,18 @@ fn compare(args: CompareArgs) -> Result<()> {
     bar.finish();
     let named: Vec<(String, &Summary)> = runs.iter().map(|(n, s)| (n.clone(), s)).collect();
     let c = Comparison::new(&named);
+    // the terminal names each file by its stem alone, to stay narrow
+    let stems: Vec<(String, &Summary)> = runs
+        .iter()
+        .zip(&loaded)
+        .map(|((_, s), (_, _, folder))| (folder.clone(), s))
+        .collect();
     dir.write("comparison.csv", &c.csv().with_context(context)?)
         .with_context(context)?;
     let md = format!(
-        "# Scenario comparison\n\nEvery file ran {} iterations on seed {}.\n\n{}",
+        "# Scenario comparison\n\nEvery file ran {} iterations{} on seed {}.\n\n{}",
         opts.iterations,
+        text::sampling_note(opts.sampling),
         opts.seed,
         c.markdown()
     );
@@ -744,11 +751,12 @@ fn compare(args: CompareArgs) -> Result<()> {
     let written = dir.commit().with_context(context)?;
     if !args.quiet {
         write_stdout(&format!(
-            "{} scenarios, {} iterations each, seed {}\n\n{}\nResults: {}/ (comparison.md, comparison.csv, one summary JSON per file, charts/)\n",
+            "{} scenarios, {} iterations each{}, seed {}\n\n{}\nResults: {}/ (comparison.md, comparison.csv, one summary JSON per file, charts/)\n",
             runs.len(),
             thousands(opts.iterations as f64),
+            text::sampling_note(opts.sampling),
             opts.seed,
-            c.table(),
+            Comparison::new(&stems).table(),
             written.display()
         ))?;
     }

@@ -372,3 +372,64 @@ fn a_precision_that_is_not_a_positive_number_is_refused() {
         assert!(!tmp.path().join("x").exists());
     }
 }
+
+/// `compare` and `solve` take `--sampling` too, and record it.
+#[test]
+fn compare_and_solve_sample_as_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cmp = tmp.path().join("cmp");
+    let o = gatecast()
+        .args([
+            "compare",
+            "scenarios/example.toml",
+            "scenarios/pilot-purgatory.toml",
+        ])
+        .args(["-n", "3000", "--sampling", "lhs", "--out"])
+        .arg(&cmp)
+        .assert()
+        .success();
+    let text = String::from_utf8(o.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("3,000 iterations each (Latin hypercube)"),
+        "{text}"
+    );
+    for file in ["example.json", "pilot-purgatory.json"] {
+        let j: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(cmp.join(file)).unwrap()).unwrap();
+        assert_eq!(j["sampling"], "lhs", "{file}");
+    }
+    let md = std::fs::read_to_string(cmp.join("comparison.md")).unwrap();
+    assert!(
+        md.contains("3000 iterations (Latin hypercube) on seed"),
+        "{md}"
+    );
+    gatecast()
+        .args([
+            "solve",
+            "scenarios/example.toml",
+            "--vary",
+            "adoption.ceiling",
+        ])
+        .args([
+            "--until",
+            "P(NPV>0) >= 0.5",
+            "-n",
+            "500",
+            "--sampling",
+            "sobol",
+            "--out",
+        ])
+        .arg(tmp.path().join("solve"))
+        .assert()
+        .success();
+    let o = gatecast()
+        .args(["run", "--sampling", "random", "--out"])
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8(o.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("--sampling") && err.contains("mc, lhs, sobol"),
+        "{err}"
+    );
+}

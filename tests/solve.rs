@@ -299,3 +299,33 @@ fn solve_varies_a_gate_pass_rate_from_the_command_line() {
         .stderr(predicates::str::contains("--as"))
         .stderr(predicates::str::contains("moved by value"));
 }
+
+/// Scaling a share searches, by default, only as far as its largest draw
+/// stays a share: the example's adoption.ceiling is pert [0.6, 0.8, 0.95],
+/// so the scale runs from 0.25 to 1 / 0.95 (it used to stop with an error
+/// at the first scale past that).
+#[test]
+fn the_default_scale_range_of_a_share_stays_a_share() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    Command::cargo_bin("gatecast")
+        .unwrap()
+        .args([
+            "solve",
+            "scenarios/example.toml",
+            "--vary",
+            "adoption.ceiling",
+        ])
+        .args(["--until", "P(NPV>0) >= 0.5", "-n", "300", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("solve.json")).unwrap()).unwrap();
+    assert_eq!(j["range"][0].as_f64(), Some(0.25));
+    assert!(
+        (j["range"][1].as_f64().unwrap() - 1.0 / 0.95).abs() < 1e-12,
+        "{}",
+        j["range"]
+    );
+}

@@ -47,8 +47,8 @@ pub fn headline(s: &Summary) -> String {
 
 /// " (Latin hypercube)" after the iteration count; nothing for plain
 /// Monte Carlo, the default.
-pub fn sampling_note(s: &Summary) -> String {
-    match s.sampling {
+pub fn sampling_note(sampling: Sampling) -> String {
+    match sampling {
         Sampling::Mc => String::new(),
         other => format!(" ({})", other.label()),
     }
@@ -91,7 +91,7 @@ pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
         "{}: {} iterations{}, seed {}, {}-month horizon, money in {c}",
         s.scenario,
         thousands(s.iterations as f64),
-        sampling_note(s),
+        sampling_note(s.sampling),
         s.seed,
         s.horizon_months
     );
@@ -269,7 +269,7 @@ pub fn markdown(s: &Summary) -> String {
         "Scenario file `{}` · {} iterations{} · seed {} · horizon {} months · money in {c} · gatecast {}\n",
         s.scenario_file,
         thousands(s.iterations as f64),
-        sampling_note(s),
+        sampling_note(s.sampling),
         s.seed,
         s.horizon_months,
         s.gatecast_version

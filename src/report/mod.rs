@@ -201,7 +201,7 @@ fn cover(o: &mut String, s: &Summary) {
         esc(&s.scenario),
         esc(&headline(s)),
         thousands(s.iterations as f64),
-        esc(&crate::export::text::sampling_note(s)),
+        esc(&crate::export::text::sampling_note(s.sampling)),
         s.horizon_months,
         esc(&s.currency),
         esc(&s.discount_rate),
