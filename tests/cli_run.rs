@@ -346,6 +346,40 @@ fn comparing_the_playbooks_tells_the_story_the_field_tells() {
     for f in files {
         assert!(tmp.path().join("cmp").join(format!("{f}.json")).is_file());
     }
+    // each file's figures are those of a run of that file alone, on the
+    // comparison's seed (the first file's) and iterations
+    let read =
+        |p: &Path| -> serde_json::Value { serde_json::from_slice(&fs::read(p).unwrap()).unwrap() };
+    let compared = read(&tmp.path().join("cmp/pilot-purgatory.json"));
+    let seed = compared["seed"].as_u64().unwrap().to_string();
+    gatecast(tmp.path())
+        .arg("run")
+        .arg(repo("scenarios/pilot-purgatory.toml"))
+        .args([
+            "-n",
+            "4000",
+            "-s",
+            &seed,
+            "--out",
+            "alone",
+            "-q",
+            "--formats",
+            "html",
+        ])
+        .assert()
+        .success();
+    let alone = read(&tmp.path().join("alone/summary.json"));
+    for key in [
+        "payback",
+        "npv",
+        "roi",
+        "peak_funding",
+        "funnel",
+        "monthly",
+        "iterations",
+    ] {
+        assert_eq!(compared[key], alone[key], "{key}");
+    }
 }
 
 #[test]

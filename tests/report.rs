@@ -236,6 +236,31 @@ fn the_run_details_name_the_seed_iterations_horizon_and_method() {
     assert!(html.contains(&report::esc(&s.monthly.method)));
     assert!(html.contains(&s.gatecast_version));
     assert!(html.contains("scenarios/example.toml"));
+    assert!(html
+        .contains("<code>gatecast run scenarios/example.toml --seed 7 --iterations 2000</code>"));
+    assert!(html.contains("plain Monte Carlo; standard errors: independent draws"));
+}
+
+/// The command to reproduce a run names its method, and runs the built-in
+/// example with no file (its label, "(built in)", is not a path).
+#[test]
+fn the_command_to_reproduce_runs_as_written() {
+    let sc = Scenario::from_toml(EXAMPLE, "scenarios/example.toml").unwrap();
+    let opts = RunOptions {
+        iterations: 5_000,
+        seed: 3,
+        threads: None,
+        sampling: gatecast::engine::Sampling::Lhs,
+    };
+    let r = engine::run(&sc, &opts, None, &|_| {}).unwrap();
+    let s = Summary::new(&sc, "scenarios/example.toml (built in)", &r);
+    let html = report::html(&s, &[]);
+    assert!(
+        html.contains("<code>gatecast run --seed 3 --iterations 5000 --sampling lhs</code>"),
+        "{}",
+        &html[html.find("To reproduce").unwrap()..][..300]
+    );
+    assert!(html.contains("Latin hypercube; standard errors: means and shares from the spread between the 2 independent blocks"));
 }
 
 #[test]

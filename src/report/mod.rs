@@ -996,8 +996,12 @@ fn run_details(o: &mut String, s: &Summary) {
         o,
         "To reproduce",
         &format!(
-            "<code>gatecast run {} --seed {} --iterations {}{}</code> gives the same figures, byte for byte, on any machine and thread count",
-            esc(&shell_word(&s.scenario_file)),
+            "<code>gatecast run{} --seed {} --iterations {}{}</code> gives the same figures, byte for byte, on any machine and thread count",
+            // the built-in example runs with no file named
+            match s.scenario_file.strip_suffix(" (built in)") {
+                Some(_) => String::new(),
+                None => format!(" {}", esc(&shell_word(&s.scenario_file))),
+            },
             s.seed,
             s.iterations,
             match s.sampling {
