@@ -575,6 +575,10 @@ fn a_run_with_stresses_writes_the_overlays_and_reports_them() {
     assert!(!charts_dir.join("compare-payback.png").exists());
     let html = std::fs::read_to_string(tmp.path().join("r/report.html")).unwrap();
     assert!(html.contains("<h2>Stress tests</h2>"), "no section");
+    assert!(
+        html.contains("<a href=\"#stresses\">Stress tests</a>"),
+        "no link"
+    );
     assert!(html.contains("id=\"chart-compare-payback\""));
     assert!(html.contains("id=\"chart-compare-npv\""));
     assert!(html.contains("adoption.ceiling x 0.8"));

@@ -96,7 +96,7 @@ pub fn html_with_stresses(
         esc(&s.scenario),
         STYLE
     );
-    cover(&mut o, s);
+    cover(&mut o, s, stresses.is_some());
     key_figures(&mut o, s);
     summary_tables(&mut o, s);
     let figures = chart_section(&mut o, s, charts);
@@ -191,7 +191,7 @@ fn months_short(v: Option<f64>) -> String {
 
 // ---------------------------------------------------------------- sections
 
-fn cover(o: &mut String, s: &Summary) {
+fn cover(o: &mut String, s: &Summary, stressed: bool) {
     w!(
         o,
         "<header class=\"cover\">\n<p class=\"kicker\">Business case &#183; Monte Carlo simulation</p>\n\
@@ -212,10 +212,15 @@ fn cover(o: &mut String, s: &Summary) {
     } else {
         ""
     };
+    let stress_link = if stressed {
+        "<a href=\"#stresses\">Stress tests</a>"
+    } else {
+        ""
+    };
     w!(
         o,
         "<nav class=\"contents\"><a href=\"#key-figures\">Key figures</a><a href=\"#summary\">All figures</a>\
-         <a href=\"#charts\">Charts</a>{drivers_link}<a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
+         <a href=\"#charts\">Charts</a>{drivers_link}{stress_link}<a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
          <a href=\"#run\">Run details</a><a href=\"#guide\">How to read this report</a></nav>\n</header>\n"
     );
 }
