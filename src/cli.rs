@@ -36,7 +36,7 @@ const PRECISION_CAP: u64 = 1_000_000;
     about,
     args_conflicts_with_subcommands = true,
     after_help = "With no command, gatecast runs: `gatecast` alone simulates the built-in example \
-                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml"
+                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -636,7 +636,7 @@ fn solve_command(args: SolveArgs) -> Result<()> {
             if s.curve.first().is_some_and(|p| p.holds) { " (it holds below, fails above)" } else { " (it fails below, holds above)" }
         )),
         (None, _) => text.push_str(&format!(
-            "  No value from {} to {} makes \"{}\" true. Widen the range with --between, or vary another input.\n",
+            "  No value from {} to {} makes \"{}\" true. Widen the range with --between where the input allows it (a share stays within 0 to 1, a probability within 0 to 1 - the others), or vary another input.\n",
             sig(range.0),
             sig(range.1),
             args.until
