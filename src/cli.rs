@@ -339,6 +339,20 @@ fn run(args: RunArgs) -> Result<()> {
     let mut opts = args
         .draws
         .options(args.iterations.unwrap_or(default_iterations), sc.seed)?;
+    if let Some(goal) = &goal {
+        if opts.iterations < goal.min_iterations() {
+            return Err(InputError::plain(
+                "--iterations",
+                format!(
+                    "with --precision, --iterations is the cap and must be at least {} (the first check of the standard error under {}), got {}",
+                    thousands(goal.min_iterations() as f64),
+                    opts.sampling.label(),
+                    thousands(opts.iterations as f64)
+                ),
+            )
+            .into());
+        }
+    }
     let iterations = opts.iterations;
     let variants = stresses(&sc, &args.set, &args.scale)?;
     let target = args

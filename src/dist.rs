@@ -542,6 +542,10 @@ struct BetaInverse {
     beta: BetaCdf,
     /// `knots[k]` = Q(k / KNOTS).
     knots: Vec<f64>,
+    /// False for shapes too extreme to tabulate reliably (a or b under
+    /// [`BetaInverse::MIN_SHAPE`] or over [`BetaInverse::MAX_SHAPE`]):
+    /// every draw is then solved by safeguarded Newton over [0, 1].
+    tabulated: bool,
     /// `slopes[k]` = Q'(k / KNOTS) / KNOTS (the slope over one cell).
     slopes: Vec<f64>,
     /// `bends[k]` = Q''(k / KNOTS) / KNOTS^2.
@@ -556,8 +560,24 @@ impl BetaInverse {
     /// Cells at each end solved by Newton rather than interpolated.
     const EDGE: usize = 32;
 
+    /// The shapes statrs's inverse beta CDF is accurate and quick for.
+    const MIN_SHAPE: f64 = 0.25;
+    const MAX_SHAPE: f64 = 1e4;
+
     fn new(a: f64, b: f64, from: f64, to: f64) -> BetaInverse {
         let beta = BetaCdf::new(a, b).expect("validated beta parameters");
+        let tabulated = a.min(b) >= Self::MIN_SHAPE && a.max(b) <= Self::MAX_SHAPE;
+        if !tabulated {
+            return BetaInverse {
+                beta,
+                tabulated,
+                knots: Vec::new(),
+                slopes: Vec::new(),
+                bends: Vec::new(),
+                from,
+                to,
+            };
+        }
         let n = Self::KNOTS;
         let mut knots: Vec<f64> = (0..=n)
             .map(|k| match k {
@@ -582,6 +602,7 @@ impl BetaInverse {
             .collect();
         BetaInverse {
             beta,
+            tabulated,
             knots,
             slopes,
             bends,
@@ -593,12 +614,23 @@ impl BetaInverse {
     /// The smallest x in [0, 1] with `F(x) >= p`, to rounding.
     fn at(&self, p: f64) -> f64 {
         let p = p.clamp(0.0, 1.0);
+        if !self.tabulated {
+            return self.newton(p, 0.0, 1.0, 0.5);
+        }
         let n = Self::KNOTS;
         let t = p * n as f64;
         let k = (t as usize).min(n - 1);
         let (x0, x1) = (self.knots[k], self.knots[k + 1]);
         let w = t - k as f64;
-        if k >= Self::EDGE && k < n - Self::EDGE {
+        let smooth = [
+            self.slopes[k],
+            self.slopes[k + 1],
+            self.bends[k],
+            self.bends[k + 1],
+        ]
+        .iter()
+        .all(|v| v.is_finite());
+        if k >= Self::EDGE && k < n - Self::EDGE && smooth {
             // quintic Hermite on the cell
             let (d0, d1) = (self.slopes[k], self.slopes[k + 1]);
             let (s0, s1) = (self.bends[k], self.bends[k + 1]);
@@ -610,11 +642,17 @@ impl BetaInverse {
                 + (10.0 * w3 - 15.0 * w4 + 6.0 * w5) * x1
                 + (-4.0 * w3 + 7.0 * w4 - 3.0 * w5) * d1
                 + 0.5 * (w3 - 2.0 * w4 + w5) * s1;
-            return x.clamp(x0, x1);
+            if x.is_finite() {
+                return x.clamp(x0, x1);
+            }
         }
-        let (mut lo, mut hi) = (x0, x1);
-        let mut x = lo + w * (hi - lo);
-        for _ in 0..100 {
+        self.newton(p, x0, x1, x0 + w * (x1 - x0))
+    }
+
+    /// The x in [lo, hi] with `F(x) = p`, from `x`: Newton steps kept
+    /// inside the bracket, bisecting where a step would leave it.
+    fn newton(&self, p: f64, mut lo: f64, mut hi: f64, mut x: f64) -> f64 {
+        for _ in 0..200 {
             let f = self.beta.cdf(x) - p;
             if f == 0.0 {
                 break;
@@ -1216,6 +1254,46 @@ mod tests {
                 assert!(
                     (x - y).abs() < 1e-12 || inverts,
                     "Beta({a}, {b}) at p = {p}: {x} vs statrs {y}"
+                );
+            }
+        }
+    }
+
+    /// Shapes too extreme to tabulate (found by review: b = 0.05 gave NaN
+    /// draws, a PERT with lambda 1e7 hung) are solved draw by draw. Beta(1,
+    /// b) and Beta(a, 1) have closed-form quantiles, 1 - (1-p)^(1/b) and
+    /// p^(1/a) (matched to 1e-12, or 1e-15 absolute far in a tail); the
+    /// others must invert the CDF.
+    #[test]
+    fn extreme_beta_shapes_are_drawn_at_u_without_nan() {
+        let beta = |a, b| Dist::new(Shape::Beta { a, b }, None, None).unwrap();
+        let us = [1e-9, 0.01, 0.3, 0.5, 0.9, 0.999, 1.0 - 1e-9];
+        for u in us {
+            let (x, q) = (beta(1.0, 0.05).at(u), 1.0 - (1.0 - u).powf(20.0));
+            assert!((x - q).abs() <= 1e-12, "Beta(1, 0.05) at {u}: {x} vs {q}");
+            let (x, q) = (beta(0.05, 1.0).at(u), u.powf(20.0));
+            // far in the lower tail q is 1e-180: within 1e-15 is exact enough
+            assert!(
+                (x - q).abs() <= 1e-15 + 1e-12 * q,
+                "Beta(0.05, 1) at {u}: {x} vs {q}"
+            );
+        }
+        let pert = Shape::Pert {
+            min: 0.0,
+            mode: 0.0,
+            max: 1.0,
+            lambda: 1e7,
+        };
+        for d in [beta(2.0, 0.11), Dist::new(pert, None, None).unwrap()] {
+            for u in us {
+                let x = d.at(u);
+                assert!((0.0..=1.0).contains(&x), "{d:?} at {u}: {x}");
+                // within 1e-12 of an end, float spacing rules, not the CDF
+                let at_an_end = x < 1e-12 || 1.0 - x < 1e-12;
+                assert!(
+                    at_an_end || (d.cdf(x) - u).abs() < 1e-6,
+                    "{u}: F({x}) = {}",
+                    d.cdf(x)
                 );
             }
         }

@@ -388,7 +388,11 @@ fn spread_uniforms(sampling: Sampling, seed: u64, start: u64, end: u64, d: u64) 
             slice.shuffle(&mut stream(seed, start, DESIGN_KEY | d));
             (start..end)
                 .zip(slice)
-                .map(|(i, k)| (k as f64 + open_uniform(&mut stream(seed, i, d))) / n as f64)
+                .map(|(i, k)| {
+                    // (n - 1 + u) / n can round up to 1
+                    let u = (k as f64 + open_uniform(&mut stream(seed, i, d))) / n as f64;
+                    u.min(1.0 - f64::EPSILON / 2.0)
+                })
                 .collect()
         }
         Sampling::Sobol => {
@@ -396,13 +400,15 @@ fn spread_uniforms(sampling: Sampling, seed: u64, start: u64, end: u64, d: u64) 
             // another scramble (Burley's padding).
             const DIMS: u64 = sobol_burley::NUM_DIMENSIONS as u64;
             let scramble = splitmix64(stream_key(seed, start, DESIGN_KEY | (d / DIMS))) as u32;
-            const CELL: f64 = 1.0 / (1u64 << 24) as f64;
+            // sobol_burley's points are multiples of 2^-23
+            const CELL: f64 = 1.0 / (1u64 << 23) as f64;
             (start..end)
                 .map(|i| {
-                    // a 24-bit point, then uniform within its cell: the full
+                    // a 23-bit point, then uniform within its cell: the full
                     // depth of an Owen scramble
                     let x = sobol_burley::sample((i - start) as u32, (d % DIMS) as u32, scramble);
-                    f64::from(x) + CELL * open_uniform(&mut stream(seed, i, d))
+                    let u = f64::from(x) + CELL * open_uniform(&mut stream(seed, i, d));
+                    u.min(1.0 - f64::EPSILON / 2.0) // the last cell can round up to 1
                 })
                 .collect()
         }
@@ -795,6 +801,27 @@ mod tests {
             draw(&sc, 9, i, &mut b, &mut gb);
             assert_eq!(a, b, "inputs of iteration {i}");
             assert_eq!(ga, gb, "gate draws of iteration {i}");
+        }
+    }
+
+    /// Sobol points are 23-bit: each draw sits uniformly within its cell of
+    /// 2^-23 (mean offset 1/2 within four standard errors), and Latin
+    /// hypercube and Sobol uniforms stay inside (0, 1).
+    #[test]
+    fn design_uniforms_fill_their_cells_and_stay_open() {
+        let n = BLOCK as f64;
+        let us = spread_uniforms(Sampling::Sobol, 1, 0, BLOCK, 3);
+        let offsets: Vec<f64> = us
+            .iter()
+            .map(|u| (u * (1u64 << 23) as f64).fract())
+            .collect();
+        let mean = offsets.iter().sum::<f64>() / n;
+        assert!((mean - 0.5).abs() < 4.0 * (1.0 / 12.0 / n).sqrt(), "{mean}");
+        for sampling in [Sampling::Lhs, Sampling::Sobol] {
+            for d in 0..40 {
+                let us = spread_uniforms(sampling, 9, BLOCK, 2 * BLOCK, d);
+                assert!(us.iter().all(|u| *u > 0.0 && *u < 1.0));
+            }
         }
     }
 

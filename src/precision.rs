@@ -48,7 +48,7 @@ impl Goal {
     pub fn min_iterations(&self) -> u64 {
         match self.sampling {
             Sampling::Mc => 2 * BLOCK,
-            Sampling::Lhs | Sampling::Sobol => 10 * BLOCK,
+            Sampling::Lhs | Sampling::Sobol => crate::summary::MIN_BLOCKS * BLOCK,
         }
     }
 

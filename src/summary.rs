@@ -170,6 +170,10 @@ pub struct Leading {
     pub first_access_month: Option<Spread>,
 }
 
+/// Whole blocks a Latin hypercube or Sobol run needs before its standard
+/// errors come from the spread between blocks (nine degrees of freedom).
+pub const MIN_BLOCKS: u64 = 10;
+
 /// Everything a run reports.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
@@ -390,13 +394,13 @@ impl Summary {
             iterations: n,
             seed: r.seed,
             sampling: r.sampling,
-            standard_errors: match (r.sampling, n > BLOCK) {
+            standard_errors: match (r.sampling, n >= MIN_BLOCKS * BLOCK) {
                 (Sampling::Mc, _) => "independent draws: sd / sqrt(n)".to_string(),
                 (_, true) => format!(
                     "means and shares from the spread between the {} independent blocks of {BLOCK} iterations; percentiles and the funnel as for independent draws (conservative)",
                     n.div_ceil(BLOCK)
                 ),
-                (_, false) => format!("as for independent draws (conservative): one block of at most {BLOCK} iterations gives no spread between blocks"),
+                (_, false) => format!("as for independent draws (conservative): the spread between blocks is used from {} iterations ({MIN_BLOCKS} blocks of {BLOCK})", MIN_BLOCKS * BLOCK),
             },
             precision: None,
             discount_rate: describe_rate(&sc.inputs[sc.discount_rate]),
@@ -432,7 +436,7 @@ impl Summary {
             npv_histogram: npv_histogram(&npvs, n),
             sensitivity: None,
         };
-        if r.sampling != Sampling::Mc {
+        if r.sampling != Sampling::Mc && n >= MIN_BLOCKS * BLOCK {
             summary.use_block_errors(r);
         }
         summary
@@ -441,8 +445,10 @@ impl Summary {
     /// Under Latin hypercube or Sobol sampling, the draws within a block
     /// are not independent, so `sd / sqrt(n)` misstates the error of a
     /// mean. Blocks are independent designs: the spread between their
-    /// means gives the honest standard error (needs two blocks or more;
-    /// otherwise the independent-draws figure stays, which overstates it).
+    /// means gives the honest standard error, once there are
+    /// [`MIN_BLOCKS`] of them (with fewer the estimate itself is too
+    /// noisy, and the independent-draws figure stays, which overstates
+    /// the error).
     fn use_block_errors(&mut self, r: &RunResult) {
         let block = BLOCK as usize;
         let rec = &r.records;

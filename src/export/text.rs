@@ -63,7 +63,13 @@ pub fn precision_note(s: &Summary) -> Option<String> {
         Target::Roi => format!("{v:.4}"),
         Target::Payback => format!("{v:.4}"),
     };
-    Some(if p.reached {
+    Some(if !p.achieved_se.is_finite() {
+        format!(
+            "Precision not reached: {} has no standard error, being defined in too few runs, after {} iterations.",
+            p.figure,
+            thousands(s.iterations as f64)
+        )
+    } else if p.reached {
         format!(
             "Stopped at {} iterations, when the standard error of {} reached {} (at most {} wanted).",
             thousands(s.iterations as f64),
