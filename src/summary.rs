@@ -397,10 +397,15 @@ impl Summary {
             standard_errors: match (r.sampling, n >= MIN_BLOCKS * BLOCK) {
                 (Sampling::Mc, _) => "independent draws: sd / sqrt(n)".to_string(),
                 (_, true) => format!(
-                    "means and shares from the spread between the {} independent blocks of {BLOCK} iterations; percentiles and the funnel as for independent draws (conservative)",
-                    n.div_ceil(BLOCK)
+                    "means and shares from the spread between the {} independent blocks of {} iterations; percentiles and the funnel as for independent draws (conservative)",
+                    n.div_ceil(BLOCK),
+                    crate::format::thousands(BLOCK as f64)
                 ),
-                (_, false) => format!("as for independent draws (conservative): the spread between blocks is used from {} iterations ({MIN_BLOCKS} blocks of {BLOCK})", MIN_BLOCKS * BLOCK),
+                (_, false) => format!(
+                    "as for independent draws (conservative): the spread between blocks is used from {} iterations ({MIN_BLOCKS} blocks of {})",
+                    crate::format::thousands((MIN_BLOCKS * BLOCK) as f64),
+                    crate::format::thousands(BLOCK as f64)
+                ),
             },
             precision: None,
             discount_rate: describe_rate(&sc.inputs[sc.discount_rate]),

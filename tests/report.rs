@@ -260,7 +260,10 @@ fn the_command_to_reproduce_runs_as_written() {
         "{}",
         &html[html.find("To reproduce").unwrap()..][..300]
     );
-    assert!(html.contains("Latin hypercube; standard errors: means and shares from the spread between the 2 independent blocks"));
+    // two blocks: too few for the spread between blocks (ten needed)
+    assert!(html.contains(
+        "Latin hypercube; standard errors: as for independent draws (conservative): the spread between blocks is used from 40,960 iterations"
+    ));
 }
 
 #[test]
