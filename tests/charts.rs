@@ -8,6 +8,9 @@ use gatecast::engine::{self, RunOptions};
 use gatecast::scenario::Scenario;
 use gatecast::summary::Summary;
 
+mod common;
+use common::{chart, mark, svg_words};
+
 fn summary_of(toml: &str, name: &str, iterations: u64) -> Summary {
     let sc = Scenario::from_toml(toml, name).unwrap();
     let opts = RunOptions {
@@ -31,32 +34,6 @@ fn example() -> &'static Summary {
 fn example_charts() -> &'static [ChartFile] {
     static C: OnceLock<Vec<ChartFile>> = OnceLock::new();
     C.get_or_init(|| charts::render_all(example(), true, true).unwrap())
-}
-
-fn chart<'a>(files: &'a [ChartFile], name: &str) -> &'a ChartFile {
-    files
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no chart {name}"))
-}
-
-fn mark(c: &ChartFile, label: &str) -> Option<f64> {
-    c.marks
-        .iter()
-        .find(|m| m.label == label)
-        .unwrap_or_else(|| panic!("{} has no mark {label}: {:?}", c.name, c.marks))
-        .value
-}
-
-/// All the words drawn in an SVG, in order.
-fn svg_words(svg: &str) -> String {
-    let doc = roxmltree::Document::parse(svg).unwrap();
-    doc.descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text())
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// An initiative whose benefits never cover its costs.

@@ -13,6 +13,9 @@ use gatecast::engine::{self, Records, RunOptions, Sampling};
 use gatecast::scenario::{Change, Scenario, EXAMPLE_TOML};
 use gatecast::summary::Summary;
 
+mod common;
+use common::{chart, mark, svg_words};
+
 const PLAYBOOKS: [&str; 4] = [
     "small-real-deployments",
     "mid-market-12-month",
@@ -107,32 +110,6 @@ fn stressed() -> &'static [(String, Summary)] {
             ),
         ]
     })
-}
-
-fn chart<'a>(files: &'a [ChartFile], name: &str) -> &'a ChartFile {
-    files
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no chart {name}"))
-}
-
-fn mark(c: &ChartFile, label: &str) -> Option<f64> {
-    c.marks
-        .iter()
-        .find(|m| m.label == label)
-        .unwrap_or_else(|| panic!("{} has no mark {label}: {:?}", c.name, c.marks))
-        .value
-}
-
-/// All the words drawn in an SVG, in order.
-fn svg_words(svg: &str) -> String {
-    let doc = roxmltree::Document::parse(svg).unwrap();
-    doc.descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text())
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The curves of an SVG chart, in drawing order: (stroke, width, points).

@@ -13,6 +13,9 @@ use gatecast::scenario::Scenario;
 use gatecast::stats::sensitivity::Target;
 use gatecast::summary::Summary;
 
+mod common;
+use common::{mark, svg_words};
+
 const SEED: u64 = 7;
 
 fn scenario() -> Scenario {
@@ -141,14 +144,6 @@ fn the_tornado_lists_the_pinned_bars_in_order() {
     assert_eq!(base.value, sens.base);
 }
 
-fn mark(c: &ChartFile, label: &str) -> Option<f64> {
-    c.marks
-        .iter()
-        .find(|m| m.label == label)
-        .unwrap_or_else(|| panic!("{} has no mark {label}: {:?}", c.name, c.marks))
-        .value
-}
-
 /// The vertical strokes of a colour in an SVG, in drawing order: (x, top,
 /// bottom).
 fn vertical_strokes(svg: &str, colour: &str) -> Vec<(f64, f64, f64)> {
@@ -258,17 +253,6 @@ fn a_payback_tornado_has_no_p50_ticks_since_its_bars_are_the_p50() {
     );
     assert!(vertical_strokes(t.svg.as_ref().unwrap(), "#F2A14B").is_empty());
     assert_no_text_overlaps(&t);
-}
-
-/// All the words drawn in an SVG, in order.
-fn svg_words(svg: &str) -> String {
-    let doc = roxmltree::Document::parse(svg).unwrap();
-    doc.descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text())
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
