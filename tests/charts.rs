@@ -9,7 +9,7 @@ use gatecast::scenario::Scenario;
 use gatecast::summary::Summary;
 
 mod common;
-use common::{chart, mark, svg_words};
+use common::{chart, mark, svg_words, text_box};
 
 fn summary_of(toml: &str, name: &str, iterations: u64) -> Summary {
     let sc = Scenario::from_toml(toml, name).unwrap();
@@ -233,42 +233,6 @@ fn a_scenario_that_never_pays_back_renders_and_says_so() {
     for f in &files {
         assert!(f.png.is_some() && f.svg.is_some(), "{}", f.name);
     }
-}
-
-/// The box a horizontal SVG text covers, from its attributes and the
-/// embedded font's metrics: (left, top, right, bottom).
-fn text_box(t: roxmltree::Node) -> Option<(f64, f64, f64, f64)> {
-    if t.attribute("transform").is_some() {
-        return None;
-    }
-    let num = |a: &str| t.attribute(a).and_then(|v| v.parse::<f64>().ok());
-    let (x, y, em) = (num("x")?, num("y")?, num("font-size")?);
-    let text = t.text()?.trim();
-    let style = if t.attribute("font-weight") == Some("bold") {
-        plotters::style::FontStyle::Bold
-    } else {
-        plotters::style::FontStyle::Normal
-    };
-    let font = plotters::style::FontDesc::new(
-        plotters::style::FontFamily::Name(theme::FAMILY),
-        em * 1.24,
-        style,
-    );
-    // the estimate runs a little wide: take 94% of it
-    let w = font.box_size(text).ok()?.0 as f64 * 0.94;
-    let left = match t.attribute("text-anchor") {
-        Some("middle") => x - w / 2.0,
-        Some("end") => x - w,
-        _ => x,
-    };
-    // baseline from dy, then cap height above it and descenders below
-    let baseline = match t.attribute("dy") {
-        Some("0.76em") => y + 0.76 * em,
-        Some("0.5ex") => y + 0.27 * em,
-        Some("-0.5ex") => y - 0.27 * em,
-        _ => y,
-    };
-    Some((left, baseline - 0.73 * em, left + w, baseline + 0.2 * em))
 }
 
 fn assert_no_text_overlaps(files: &[ChartFile]) {

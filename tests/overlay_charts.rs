@@ -14,7 +14,7 @@ use gatecast::scenario::{Change, Scenario, EXAMPLE_TOML};
 use gatecast::summary::Summary;
 
 mod common;
-use common::{chart, mark, svg_words};
+use common::{chart, mark, svg_words, text_box};
 
 const PLAYBOOKS: [&str; 4] = [
     "small-real-deployments",
@@ -351,39 +351,6 @@ fn rendering_twice_gives_identical_bytes() {
         assert!(a.png == b.png, "{}", a.name);
         assert_eq!(a.marks, b.marks, "{}", a.name);
     }
-}
-
-/// The box a horizontal SVG text covers (as tests/charts.rs reckons it).
-fn text_box(t: roxmltree::Node) -> Option<(f64, f64, f64, f64)> {
-    if t.attribute("transform").is_some() {
-        return None;
-    }
-    let num = |a: &str| t.attribute(a).and_then(|v| v.parse::<f64>().ok());
-    let (x, y, em) = (num("x")?, num("y")?, num("font-size")?);
-    let text = t.text()?.trim();
-    let style = if t.attribute("font-weight") == Some("bold") {
-        plotters::style::FontStyle::Bold
-    } else {
-        plotters::style::FontStyle::Normal
-    };
-    let font = plotters::style::FontDesc::new(
-        plotters::style::FontFamily::Name(charts::theme::FAMILY),
-        em * 1.24,
-        style,
-    );
-    let w = font.box_size(text).ok()?.0 as f64 * 0.94;
-    let left = match t.attribute("text-anchor") {
-        Some("middle") => x - w / 2.0,
-        Some("end") => x - w,
-        _ => x,
-    };
-    let baseline = match t.attribute("dy") {
-        Some("0.76em") => y + 0.76 * em,
-        Some("0.5ex") => y + 0.27 * em,
-        Some("-0.5ex") => y - 0.27 * em,
-        _ => y,
-    };
-    Some((left, baseline - 0.73 * em, left + w, baseline + 0.2 * em))
 }
 
 fn assert_no_text_overlaps(files: &[ChartFile]) {

@@ -14,7 +14,7 @@ use gatecast::stats::sensitivity::Target;
 use gatecast::summary::Summary;
 
 mod common;
-use common::{mark, svg_words};
+use common::{mark, svg_words, text_box};
 
 const SEED: u64 = 7;
 
@@ -372,39 +372,6 @@ fn no_two_texts_overlap_on_the_tornado_or_spider() {
     }
     let files = charts::render_all(quick(), true, false).unwrap();
     assert_no_text_overlaps(chart(&files, "tornado").unwrap());
-}
-
-/// The box a horizontal SVG text covers (as tests/charts.rs reckons it).
-fn text_box(t: roxmltree::Node) -> Option<(f64, f64, f64, f64)> {
-    if t.attribute("transform").is_some() {
-        return None;
-    }
-    let num = |a: &str| t.attribute(a).and_then(|v| v.parse::<f64>().ok());
-    let (x, y, em) = (num("x")?, num("y")?, num("font-size")?);
-    let text = t.text()?.trim();
-    let style = if t.attribute("font-weight") == Some("bold") {
-        plotters::style::FontStyle::Bold
-    } else {
-        plotters::style::FontStyle::Normal
-    };
-    let font = plotters::style::FontDesc::new(
-        plotters::style::FontFamily::Name(charts::theme::FAMILY),
-        em * 1.24,
-        style,
-    );
-    let w = font.box_size(text).ok()?.0 as f64 * 0.94;
-    let left = match t.attribute("text-anchor") {
-        Some("middle") => x - w / 2.0,
-        Some("end") => x - w,
-        _ => x,
-    };
-    let baseline = match t.attribute("dy") {
-        Some("0.76em") => y + 0.76 * em,
-        Some("0.5ex") => y + 0.27 * em,
-        Some("-0.5ex") => y - 0.27 * em,
-        _ => y,
-    };
-    Some((left, baseline - 0.73 * em, left + w, baseline + 0.2 * em))
 }
 
 fn assert_no_text_overlaps(c: &ChartFile) {
