@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod dist;
 pub mod engine;

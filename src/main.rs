@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    gatecast::cli::main()
+    gatecast::commands::main()
 }

@@ -8,8 +8,7 @@ use gatecast::engine::{self, RunOptions};
 use gatecast::scenario::Scenario;
 use gatecast::summary::Summary;
 
-mod common;
-use common::{chart, mark, svg_words, text_box};
+use crate::common::{chart, mark, svg_words, text_box};
 
 fn summary_of(toml: &str, name: &str, iterations: u64) -> Summary {
     let sc = Scenario::from_toml(toml, name).unwrap();

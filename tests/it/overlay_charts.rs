@@ -13,8 +13,7 @@ use gatecast::engine::{self, Records, RunOptions, Sampling};
 use gatecast::scenario::{Change, Scenario, EXAMPLE_TOML};
 use gatecast::summary::Summary;
 
-mod common;
-use common::{chart, mark, svg_words, text_box};
+use crate::common::{chart, mark, svg_words, text_box};
 
 const PLAYBOOKS: [&str; 4] = [
     "small-real-deployments",

@@ -13,8 +13,7 @@ use gatecast::scenario::Scenario;
 use gatecast::stats::sensitivity::Target;
 use gatecast::summary::Summary;
 
-mod common;
-use common::{mark, svg_words, text_box};
+use crate::common::{mark, svg_words, text_box};
 
 const SEED: u64 = 7;
 

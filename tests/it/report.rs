@@ -10,7 +10,7 @@ use gatecast::report;
 use gatecast::scenario::Scenario;
 use gatecast::summary::Summary;
 
-const EXAMPLE: &str = include_str!("../scenarios/example.toml");
+const EXAMPLE: &str = include_str!("../../scenarios/example.toml");
 
 fn summary_of(toml: &str, file: &str, iterations: u64) -> Summary {
     summary_seeded(toml, file, iterations, 7)

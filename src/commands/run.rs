@@ -1,0 +1,315 @@
+//! `gatecast run` (the default command): simulate one scenario, with its
+//! stresses and sensitivity analysis, and write every result.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::{load, write_stdout, Progress};
+use crate::charts;
+use crate::cli::{Format, RunArgs};
+use crate::compare::Comparison;
+use crate::engine::{self, RunOptions, RunResult};
+use crate::error::InputError;
+use crate::export::{self, text, OutputDir};
+use crate::format::{slug, thousands};
+use crate::precision;
+use crate::report;
+use crate::scenario::{parse_dist, Change, Scenario};
+use crate::sensitivity;
+use crate::summary::{self, Summary};
+
+/// The iteration cap of a `--precision` run without `--iterations`.
+const PRECISION_CAP: u64 = 1_000_000;
+
+/// Simulates the scenario and writes its results into a staging folder
+/// that replaces the previous results only once everything is written.
+pub(super) fn run(args: RunArgs) -> Result<()> {
+    let (sc, file, folder) = load(args.scenario.as_deref())?;
+    let goal = precision_goal(&args, &sc)?;
+    let mut opts = options(&args, &sc, goal.as_ref())?;
+    let iterations = opts.iterations;
+    let variants = stresses(&sc, &args.set, &args.scale)?;
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(folder));
+    let dir = OutputDir::create(&target)?;
+    let shown = target.display().to_string();
+    let context = || format!("cannot write the output folder '{shown}'");
+
+    let bar = Progress::new(
+        iterations * (1 + variants.len() as u64),
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
+    let result = simulate(&sc, &opts, goal.as_ref(), &dir, &args, &bar).with_context(context)?;
+    // stresses and the sensitivity analysis use the iterations actually run
+    opts.iterations = result.iterations;
+    let mut summary = Summary::new(&sc, &file, &result);
+    if let Some(goal) = &goal {
+        let achieved_se = goal.reported_se(&summary).unwrap_or(f64::NAN);
+        summary.precision = Some(summary::Precision {
+            target: goal.target,
+            figure: goal.figure(&sc.currency),
+            wanted_se: goal.wanted_se,
+            achieved_se,
+            reached: goal.met(&result.records),
+            max_iterations: iterations,
+        });
+    }
+    let drivers = sensitivity::analyse_with(&sc, &opts, args.target.into(), args.sensitivity)
+        .with_context(context)?;
+    dir.write(
+        "sensitivity.csv",
+        &sensitivity::csv(&drivers).with_context(context)?,
+    )
+    .with_context(context)?;
+    summary.sensitivity = Some(drivers);
+    export::write_reports(&dir, &summary).with_context(context)?;
+    let mut written_files: Vec<String> = [
+        "summary.md",
+        "summary.json",
+        "monthly.csv",
+        "sensitivity.csv",
+    ]
+    .map(String::from)
+    .to_vec();
+    if !args.no_iterations_csv {
+        written_files.push("iterations.csv".into());
+    }
+
+    // stress tests run beside the base before the report, which shows them
+    let mut stressed: Vec<(String, Summary)> = Vec::new();
+    if !variants.is_empty() {
+        stressed.push(("Base".to_string(), summary.clone()));
+        for (name, sc_stressed) in &variants {
+            let r = engine::run(sc_stressed, &opts, None, &|n| bar.inc(n)).with_context(context)?;
+            stressed.push((name.clone(), Summary::new(sc_stressed, &file, &r)));
+        }
+    }
+    let comparison = (!stressed.is_empty()).then(|| {
+        let named: Vec<(String, &Summary)> = stressed.iter().map(|(n, s)| (n.clone(), s)).collect();
+        Comparison::new(&named)
+    });
+    let wants = |f: Format| args.formats.contains(&f);
+    let (png, svg, html) = (
+        wants(Format::Png) && !args.no_charts,
+        wants(Format::Svg) && !args.no_charts,
+        wants(Format::Html),
+    );
+    let overlays = if comparison.is_some() && (png || svg || html) {
+        let compared = charts::Compared::stresses(&stressed);
+        charts::render_comparison(&compared, svg || html, png)
+            .context("cannot draw the comparison charts")?
+    } else {
+        Vec::new()
+    };
+    if png || svg || html {
+        let charts =
+            charts::render_all(&summary, svg || html, png).context("cannot draw the charts")?;
+        if png || svg {
+            export::write_charts(&dir, &charts, png, svg).with_context(context)?;
+            written_files.push("charts/".into());
+        }
+        if html {
+            let st = comparison.as_ref().map(|c| report::Stresses {
+                comparison: c,
+                charts: &overlays,
+            });
+            let page = report::html_with_stresses(&summary, &charts, st.as_ref());
+            dir.write("report.html", page.as_bytes())
+                .with_context(context)?;
+            written_files.push("report.html".into());
+        }
+    }
+    if wants(Format::Xlsx) {
+        let csv = (!args.no_iterations_csv).then(|| dir.path("iterations.csv"));
+        export::xlsx::write_workbook(&summary, csv.as_deref(), &dir.path("report.xlsx"))
+            .context("cannot build report.xlsx")?;
+        written_files.push("report.xlsx".into());
+    }
+    if let Some(c) = &comparison {
+        write_comparison(&dir, c, &summary, &stressed, &opts).with_context(context)?;
+        written_files.extend(["comparison.md", "comparison.csv", "stresses/"].map(String::from));
+        if png || svg {
+            // charts/compare-payback and charts/compare-npv
+            export::write_charts(&dir, &overlays, png, svg).with_context(context)?;
+        }
+    }
+    bar.finish();
+    let written = dir.commit().with_context(context)?;
+    if !args.quiet {
+        let shown = written.display().to_string();
+        let mut text = text::terminal(&summary, Some((&shown, &written_files)));
+        if let Some(c) = comparison {
+            text.push_str("\nSTRESS TESTS (same random numbers as the base)\n");
+            text.push_str(&c.table());
+        }
+        write_stdout(&text)?;
+    }
+    Ok(())
+}
+
+/// `--precision SE` as a stopping rule, checked.
+fn precision_goal(args: &RunArgs, sc: &Scenario) -> Result<Option<precision::Goal>, InputError> {
+    match args.precision {
+        None => Ok(None),
+        Some(se) if se > 0.0 && se.is_finite() => Ok(Some(precision::Goal {
+            target: args.target.into(),
+            wanted_se: se,
+            sampling: args.draws.sampling.into(),
+            horizon_months: sc.horizon_months,
+        })),
+        Some(se) => Err(InputError::plain(
+            "--precision",
+            format!("the standard error wanted must be a number above 0, got {se}"),
+        )),
+    }
+}
+
+/// The run's options; under `--precision`, `--iterations` is the cap and
+/// must reach the first check.
+fn options(
+    args: &RunArgs,
+    sc: &Scenario,
+    goal: Option<&precision::Goal>,
+) -> Result<RunOptions, InputError> {
+    let default_iterations = if goal.is_some() {
+        PRECISION_CAP
+    } else {
+        sc.iterations
+    };
+    let opts = args
+        .draws
+        .options(args.iterations.unwrap_or(default_iterations), sc.seed)?;
+    if let Some(goal) = goal {
+        if opts.iterations < goal.min_iterations() {
+            return Err(InputError::plain(
+                "--iterations",
+                format!(
+                    "with --precision, --iterations is the cap and must be at least {} (the first check of the standard error under {}), got {}",
+                    thousands(goal.min_iterations() as f64),
+                    opts.sampling.label(),
+                    thousands(opts.iterations as f64)
+                ),
+            ));
+        }
+    }
+    Ok(opts)
+}
+
+/// The base run, streaming iterations.csv unless `--no-iterations-csv`, and
+/// stopping early under `--precision`.
+fn simulate(
+    sc: &Scenario,
+    opts: &RunOptions,
+    goal: Option<&precision::Goal>,
+    dir: &OutputDir,
+    args: &RunArgs,
+    bar: &Progress,
+) -> Result<RunResult> {
+    let mut rows = if args.no_iterations_csv {
+        None
+    } else {
+        let mut f = dir.file("iterations.csv")?;
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header.write_record(engine::csv_header(sc))?;
+        f.write_all(&header.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+        Some(f)
+    };
+    let rows_out = rows.as_mut().map(|f| f as &mut (dyn Write + Send));
+    let result = match goal {
+        None => engine::run(sc, opts, rows_out, &|n| bar.inc(n))?,
+        Some(goal) => engine::run_until(sc, opts, rows_out, &|n| bar.inc(n), &mut |rec| {
+            goal.met(rec)
+        })?,
+    };
+    if let Some(mut f) = rows {
+        f.flush()?;
+    }
+    Ok(result)
+}
+
+/// comparison.csv, comparison.md and one JSON summary per stress.
+fn write_comparison(
+    dir: &OutputDir,
+    c: &Comparison,
+    base: &Summary,
+    stressed: &[(String, Summary)],
+    opts: &RunOptions,
+) -> Result<()> {
+    dir.write("comparison.csv", &c.csv()?)?;
+    let md = format!(
+        "# {}: base and stresses\n\nEach stress runs beside the base on the same random numbers ({} iterations{}, seed {}).\n\n{}",
+        base.scenario,
+        opts.iterations,
+        text::sampling_note(opts.sampling),
+        opts.seed,
+        c.markdown()
+    );
+    dir.write("comparison.md", md.as_bytes())?;
+    for (name, s) in stressed.iter().skip(1) {
+        std::fs::create_dir_all(dir.path("stresses"))?;
+        dir.write(
+            &format!("stresses/{}.json", slug(name)),
+            &export::summary_json(s)?,
+        )?;
+    }
+    Ok(())
+}
+
+/// The scenario's `[[stress]]` what-ifs, then the command line's
+/// `--set`/`--scale` as one more, each as a ready-to-run scenario.
+fn stresses(
+    sc: &Scenario,
+    sets: &[String],
+    scales: &[String],
+) -> Result<Vec<(String, Scenario)>, InputError> {
+    let mut out = Vec::new();
+    for st in &sc.stresses {
+        let stressed = sc
+            .with_changes(&st.changes)
+            .map_err(|e| InputError::plain(format!("stress \"{}\"", st.name), e))?;
+        out.push((st.name.clone(), stressed));
+    }
+    let mut changes = Vec::new();
+    let mut flags = Vec::new();
+    let mut words = Vec::new();
+    for (flag, list) in [("--set", sets), ("--scale", scales)] {
+        for item in list {
+            let Some((path, value)) = item.split_once('=') else {
+                return Err(InputError::plain(
+                    flag,
+                    format!("expected PATH=VALUE, got `{item}`"),
+                ));
+            };
+            let (path, value) = (path.trim(), value.trim());
+            let change = if flag == "--set" {
+                Change::Set(parse_dist(value).map_err(|e| InputError::plain(flag, e))?)
+            } else {
+                let f: f64 = value.parse().map_err(|_| {
+                    InputError::plain(
+                        flag,
+                        format!("expected PATH=FACTOR with a number, got `{item}`"),
+                    )
+                })?;
+                Change::Scale(f)
+            };
+            words.push(format!(
+                "{path}{}{value}",
+                if flag == "--set" { " = " } else { " x " }
+            ));
+            changes.push((path.to_string(), change));
+            flags.push(flag);
+        }
+    }
+    if !changes.is_empty() {
+        // the error names the flag of the change at fault, and its path
+        let stressed = sc
+            .try_changes(&changes)
+            .map_err(|e| InputError::plain(flags[e.index], e.message))?;
+        out.push((words.join("; "), stressed));
+    }
+    Ok(out)
+}

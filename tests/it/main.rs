@@ -1,0 +1,18 @@
+//! One test binary for every integration test: each file below is a
+//! module, so the crate links once (test build time halved).
+
+mod charts;
+mod cli_errors;
+mod cli_run;
+mod committed_charts;
+mod common;
+mod distributions;
+mod engine_stats;
+mod overlay_charts;
+mod report;
+mod sampling;
+mod sensitivity;
+mod sensitivity_charts;
+mod solve;
+mod stress;
+mod xlsx;
