@@ -2,6 +2,7 @@
 //! folder beside its destination and renames it into place once everything
 //! is written, so a failed run leaves nothing half-written.
 
+pub mod iterations;
 pub mod text;
 pub mod xlsx;
 
