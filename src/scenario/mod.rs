@@ -6,6 +6,7 @@
 //! a distribution. The model reads inputs by [`InputId`] from one vector of
 //! draws per iteration.
 
+pub mod limits;
 mod locate;
 mod raw;
 
@@ -68,6 +69,13 @@ impl Input {
         (self.scale * lo, self.scale * hi)
     }
 
+    /// The smallest and largest values a draw can reach in practice (see
+    /// [`crate::dist::Dist::reach`]), to which the limits apply.
+    pub fn reach(&self) -> (f64, f64) {
+        let (lo, hi) = self.dist.reach();
+        (self.scale * lo, self.scale * hi)
+    }
+
     /// The distribution as written, with the scale when it is not 1.
     pub fn describe(&self) -> String {
         if self.scale == 1.0 {
@@ -77,13 +85,16 @@ impl Input {
         }
     }
 
-    /// Checks the input's rule against the whole range it can draw.
+    /// Checks the input's rule against the whole range it can draw, then
+    /// its [`limits`].
     pub fn check(&self) -> Result<(), String> {
         let (lo, hi) = self.range();
         let problem = match self.allowed {
             Allowed::Any => None,
             Allowed::NonNegative if lo < 0.0 => Some("cannot be negative"),
-            Allowed::Positive if lo < 0.0 || (lo == 0.0 && !self.dist.lower_end_open()) => {
+            Allowed::Positive | Allowed::Interval
+                if lo < 0.0 || (lo == 0.0 && !self.dist.lower_end_open()) =>
+            {
                 Some("must be greater than 0")
             }
             Allowed::UnitInterval if lo < 0.0 || hi > 1.0 => Some("must lie between 0 and 1"),
@@ -91,13 +102,56 @@ impl Input {
             _ => None,
         };
         match problem {
-            None => Ok(()),
+            None => self.check_limits(),
             Some(rule) if self.is_fixed() => Err(format!("this quantity {rule}, got {lo}")),
             Some(rule) => Err(format!(
                 "this quantity {rule}, but {} can draw values from {lo} to {hi}; narrow it or truncate it with `min`/`max`",
                 self.describe()
             )),
         }
+    }
+
+    /// Checks the numbers written against [`limits::SMALLEST`] and what a
+    /// draw can reach against the input's [`limits::Limit`].
+    fn check_limits(&self) -> Result<(), String> {
+        use crate::format::num;
+        for x in self.dist.numbers() {
+            let x = x * self.scale;
+            if x != 0.0 && x.abs() < limits::SMALLEST {
+                return Err(format!(
+                    "{} is too small to mean anything: every number here must be 0 or at least {} in size (write 0 for none)",
+                    num(x),
+                    num(limits::SMALLEST)
+                ));
+            }
+        }
+        let limit = limits::limit(self.unit, self.allowed);
+        let (lo, hi) = self.reach();
+        let what = limit.what;
+        let fixed = self.is_fixed();
+        if hi > limit.hi {
+            let most = num(limit.hi);
+            return Err(if fixed {
+                format!("{what} must be at most {most}, got {}", num(hi))
+            } else {
+                format!(
+                    "{what} must be at most {most}, but this distribution can draw values up to {}; narrow it or truncate it with `max`",
+                    num(hi)
+                )
+            });
+        }
+        if lo < limit.lo {
+            let least = num(limit.lo);
+            return Err(if fixed {
+                format!("{what} must be at least {least}, got {}", num(lo))
+            } else {
+                format!(
+                    "{what} must be at least {least}, but this distribution can draw values down to {}; narrow it or truncate it with `min`",
+                    num(lo)
+                )
+            });
+        }
+        Ok(())
     }
 }
 
@@ -649,6 +703,9 @@ pub enum Allowed {
     Positive,
     UnitInterval,
     AboveMinusOne,
+    /// Greater than 0, and at least [`limits::MIN_RETRAINING_MONTHS`]
+    /// wherever a draw can reach: the months between two retrainings.
+    Interval,
 }
 
 impl Scenario {
@@ -1093,7 +1150,7 @@ impl<'a> Builder<'a> {
                     "costs.retraining_every_months".into(),
                     Some(spec),
                     0.0,
-                    Allowed::Positive,
+                    Allowed::Interval,
                     Unit::Months,
                 )?),
             },

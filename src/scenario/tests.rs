@@ -264,3 +264,52 @@ fn rework_cannot_be_stressed_above_zero_on_a_gate_without_reworks() {
         .unwrap_err();
     assert!(e.contains("needs rework_months and max_reworks"), "{e}");
 }
+
+#[test]
+fn retraining_must_come_at_least_a_week_apart_wherever_a_draw_can_reach() {
+    let with = |every: &str| {
+        BASE.to_string()
+            + &format!("[costs]\nretraining_every_months = {every}\nretraining_cost = 10\n")
+    };
+    for ok in [
+        "0.25",
+        "6",
+        "{ uniform = [0.25, 12] }",
+        "{ lognormal = { p10 = 3, p90 = 6 } }",
+    ] {
+        Scenario::from_toml(&with(ok), "r.toml").unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for (bad, says) in [
+        ("0", "must be greater than 0"),
+        ("-1", "must be greater than 0"),
+        ("{ uniform = [0, 6] }", "must be greater than 0"),
+        ("0.2", "must be at least 0.25"),
+        (
+            "{ lognormal = { p10 = 0.5, p90 = 6 } }",
+            "can draw values down to",
+        ),
+        ("5e-324", "too small to mean anything"),
+    ] {
+        let e = Scenario::from_toml(&with(bad), "r.toml").unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("costs.retraining_every_months"));
+        assert!(e.message.contains(says), "{bad}: {e}");
+    }
+}
+
+/// The limits apply to a stress's what-ifs too.
+#[test]
+fn a_what_if_cannot_take_an_input_beyond_its_limit() {
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    let e = sc
+        .with_changes(&[("adoption.target_users".into(), Change::Scale(1e9))])
+        .unwrap_err();
+    assert!(
+        e.contains("a number of users must be at most 1e10, got 1e11"),
+        "{e}"
+    );
+    let toml = BASE.to_string()
+        + "[[stress]]\nname = \"Big\"\nscale = { \"adoption.target_users\" = 1e9 }\n";
+    let e = Scenario::from_toml(&toml, "s.toml").unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("stress.Big.scale"));
+    assert!(e.line.is_some());
+}
