@@ -950,16 +950,18 @@ impl<'a> Builder<'a> {
                             )?)
                         }
                     };
+                    // MODEL.md section 1: rework_months and max_reworks are
+                    // required when a rework can happen, optional otherwise
                     let needs_rework = rework > 0.0 || min_usage_rate.is_some();
+                    if let Some(n) = g.max_reworks.filter(|n| *n > MAX_REWORKS) {
+                        return Err(self.err(
+                            &gat("max_reworks"),
+                            &gp("max_reworks"),
+                            format!("max_reworks must be at most {MAX_REWORKS}, got {n}"),
+                        ));
+                    }
                     let (rework_months, max_reworks) = match (g.rework_months, g.max_reworks) {
-                        (Some(_), Some(n)) if n > MAX_REWORKS => {
-                            return Err(self.err(
-                                &gat("max_reworks"),
-                                &gp("max_reworks"),
-                                format!("max_reworks must be at most {MAX_REWORKS}, got {n}"),
-                            ));
-                        }
-                        (Some(m), Some(n)) => (
+                        (Some(m), n) if n.is_some() || !needs_rework => (
                             Some(self.input(
                                 &gat("rework_months"),
                                 gp("rework_months"),
@@ -968,10 +970,10 @@ impl<'a> Builder<'a> {
                                 Allowed::NonNegative,
                                 Unit::Months,
                             )?),
-                            n,
+                            n.unwrap_or(0),
                         ),
-                        (None, None) if !needs_rework => (None, 0),
-                        (m, n) if needs_rework || m.is_some() || n.is_some() => {
+                        (None, n) if !needs_rework => (None, n.unwrap_or(0)),
+                        (m, _) => {
                             let missing = if m.is_none() {
                                 "rework_months"
                             } else {
@@ -979,10 +981,8 @@ impl<'a> Builder<'a> {
                             };
                             let why = if rework > 0.0 {
                                 format!("rework = {rework} > 0")
-                            } else if min_usage_rate.is_some() {
-                                "min_usage_rate is set".into()
                             } else {
-                                "the other is set".into()
+                                "min_usage_rate is set".into()
                             };
                             return Err(self.err(
                                 &[k("stage"), Seg::Index(i), k("gate")],
@@ -990,7 +990,6 @@ impl<'a> Builder<'a> {
                                 format!("missing required key `{missing}`: rework_months and max_reworks are required when {why}"),
                             ));
                         }
-                        _ => (None, 0),
                     };
                     Some(Gate {
                         pass,

@@ -265,6 +265,48 @@ fn rework_cannot_be_stressed_above_zero_on_a_gate_without_reworks() {
     assert!(e.contains("needs rework_months and max_reworks"), "{e}");
 }
 
+/// MODEL.md section 1: rework_months and max_reworks are required only
+/// when a rework can happen (rework > 0 or min_usage_rate set).
+#[test]
+fn rework_keys_are_optional_when_no_rework_can_happen() {
+    let gate = |keys: &str| {
+        BASE.replace(
+            "pass = 0.7\nrework = 0.2\nrework_months = 1\nmax_reworks = 1\n",
+            keys,
+        )
+    };
+    for (keys, max) in [
+        ("pass = 0.7\nmax_reworks = 0\n", 0),
+        ("pass = 0.7\nrework = 0\nmax_reworks = 2\n", 2),
+        ("pass = 0.7\nrework_months = 1\n", 0),
+        ("pass = 0.7\n", 0),
+    ] {
+        let sc =
+            Scenario::from_toml(&gate(keys), "g.toml").unwrap_or_else(|e| panic!("{keys}: {e}"));
+        let g = sc.stages[0].gate.as_ref().unwrap();
+        assert_eq!(g.max_reworks, max, "{keys}");
+        assert_eq!(sc.gate_draws(), max as usize + 1, "{keys}");
+    }
+    for (keys, missing) in [
+        (
+            "pass = 0.7\nrework = 0.2\nmax_reworks = 1\n",
+            "rework_months",
+        ),
+        (
+            "pass = 0.7\nrework = 0.2\nrework_months = 1\n",
+            "max_reworks",
+        ),
+    ] {
+        let e = Scenario::from_toml(&gate(keys), "g.toml").unwrap_err();
+        assert!(
+            e.message
+                .contains(&format!("missing required key `{missing}`")),
+            "{e}"
+        );
+        assert!(e.message.contains("rework = 0.2 > 0"), "{e}");
+    }
+}
+
 #[test]
 fn retraining_must_come_at_least_a_week_apart_wherever_a_draw_can_reach() {
     let with = |every: &str| {

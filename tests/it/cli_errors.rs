@@ -1290,6 +1290,28 @@ fn a_scenario_at_the_limits_runs_and_writes_finite_figures() {
 
 // ------------------------------------------------ the contract, MODEL.md section 1
 
+/// A gate that can only pass or kill needs no rework_months: max_reworks
+/// = 0 alone is valid.
+#[test]
+fn a_gate_with_max_reworks_0_and_no_rework_months_is_valid() {
+    let text = base_with(
+        "scope = 0.0\n",
+        "scope = 0.0\n[stage.gate]\npass = 0.9\nmax_reworks = 0\n",
+    );
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join(FILE), &text).unwrap();
+    gatecast(tmp.path())
+        .args(["validate", FILE])
+        .assert()
+        .success();
+    gatecast(tmp.path())
+        .args(["run", FILE, "--out", "out", "--quiet", "--formats", "html"])
+        .assert()
+        .success();
+    let json = fs::read_to_string(tmp.path().join("out/summary.json")).unwrap();
+    assert!(json.contains("Discovery"), "{json}");
+}
+
 #[test]
 fn refuses_retraining_every_0_months_or_a_distribution_that_can_draw_0() {
     refused_at(
