@@ -271,6 +271,10 @@ pub struct Scenario {
     pub correlations: Vec<Correlation>,
     /// `[[stress]]` what-ifs, each run beside the base case.
     pub stresses: Vec<Stress>,
+    /// Things in the file that are allowed but almost always a mistake,
+    /// each naming the file, line and path (a truncation that keeps almost
+    /// none of its distribution). The commands print them on stderr.
+    pub warnings: Vec<String>,
 }
 
 /// A what-if on one input.
@@ -597,6 +601,7 @@ impl Scenario {
             file,
             loc: &loc,
             inputs: Vec::new(),
+            warnings: Vec::new(),
         }
         .build(raw)
     }
@@ -693,6 +698,7 @@ struct Builder<'a> {
     file: &'a str,
     loc: &'a Locator<'a>,
     inputs: Vec<Input>,
+    warnings: Vec<String>,
 }
 
 /// What values a quantity may take.
@@ -731,6 +737,28 @@ impl Scenario {
 }
 
 impl<'a> Builder<'a> {
+    /// Notes a warning about the input at `toml`: "file:line: at path: ...".
+    fn warn(&mut self, toml: &[Seg], path: &str, msg: &str) {
+        let at = match self.loc.offset(toml) {
+            Some(off) => format!("{}:{}", self.file, self.loc.line_col(off).0),
+            None => self.file.to_string(),
+        };
+        self.warnings.push(format!("{at}: at {path}: {msg}"));
+    }
+
+    /// Warns when `dist` is truncated so far into a tail that it keeps
+    /// less than [`limits::WARN_KEPT_MASS`] of its probability.
+    fn warn_if_far_tail(&mut self, toml: &[Seg], path: &str, dist: &Dist) {
+        let kept = dist.kept_mass();
+        if kept < limits::WARN_KEPT_MASS {
+            let msg = format!(
+                "the truncation keeps only {kept:.1e} of the distribution's mass ({}): it is drawn correctly, from that far tail, but a range so far out is almost always a typo in `min` or `max`",
+                dist.describe()
+            );
+            self.warn(toml, path, &msg);
+        }
+    }
+
     fn err(&self, toml: &[Seg], path: &str, msg: impl Into<String>) -> InputError {
         let mut e = InputError::plain(self.file, msg);
         e.path = Some(path.to_string());
@@ -764,6 +792,7 @@ impl<'a> Builder<'a> {
         if let Err(message) = input.check() {
             return Err(self.err(toml, &input.path, message));
         }
+        self.warn_if_far_tail(toml, &input.path, &input.dist);
         self.inputs.push(input);
         Ok(self.inputs.len() - 1)
     }
@@ -1229,12 +1258,13 @@ impl<'a> Builder<'a> {
             inputs: self.inputs,
             correlations,
             stresses,
+            warnings: self.warnings,
         })
     }
 
     /// Reads `[[stress]]` entries; each must apply cleanly to the base.
     fn stresses(
-        &self,
+        &mut self,
         raw: Vec<raw::RawStress>,
         stages: &[Stage],
     ) -> Result<Vec<Stress>, InputError> {
@@ -1277,6 +1307,12 @@ impl<'a> Builder<'a> {
                     &format!("stress.{name}.{table}"),
                     e.message,
                 ));
+            }
+            for (path, change) in &changes {
+                if let Change::Set(dist) = change {
+                    let at = [k("stress"), Seg::Index(i), k("set"), k(path)];
+                    self.warn_if_far_tail(&at, &format!("stress.{name}.set.{path}"), dist);
+                }
             }
             out.push(Stress { name, changes });
         }

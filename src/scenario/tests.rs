@@ -355,3 +355,31 @@ fn a_what_if_cannot_take_an_input_beyond_its_limit() {
     assert_eq!(e.path.as_deref(), Some("stress.Big.scale"));
     assert!(e.line.is_some());
 }
+
+#[test]
+fn a_far_tail_truncation_is_kept_with_a_located_warning() {
+    let toml = BASE.replace(
+        "duration_months = 2",
+        "duration_months = { normal = { mean = 5, sd = 1 }, min = 20 }",
+    );
+    let sc = Scenario::from_toml(&toml, "w.toml").unwrap();
+    assert_eq!(sc.warnings.len(), 1, "{:?}", sc.warnings);
+    let w = &sc.warnings[0];
+    assert!(
+        w.starts_with("w.toml:6: at stage.Pilot.duration_months: the truncation keeps only 3.7e-51 of the distribution's mass"),
+        "{w}"
+    );
+    // a truncation keeping a little more than one in a million is fine
+    let toml = BASE.replace(
+        "duration_months = 2",
+        "duration_months = { normal = { mean = 5, sd = 1 }, min = 9.7 }",
+    );
+    assert!(Scenario::from_toml(&toml, "w.toml")
+        .unwrap()
+        .warnings
+        .is_empty());
+    assert!(Scenario::from_toml(BASE, "b.toml")
+        .unwrap()
+        .warnings
+        .is_empty());
+}

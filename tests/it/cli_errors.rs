@@ -1333,3 +1333,30 @@ fn refuses_retraining_every_0_months_or_a_distribution_that_can_draw_0() {
         "the months between retrainings (about a week at the least) must be at least 0.25",
     );
 }
+
+/// A truncation keeping 3.7e-51 of a normal (cut 15 sd above its mean) is
+/// drawn as written, with a warning naming the file, line, path and mass.
+#[test]
+fn warns_of_a_truncation_that_keeps_almost_none_of_its_distribution() {
+    let text = base_with(
+        "lag_months = 1",
+        "lag_months = { normal = { mean = 5, sd = 1 }, min = 20 }",
+    );
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join(FILE), &text).unwrap();
+    let warning = format!(
+        "warning: {FILE}:{}: at benefit.Time saved.lag_months: the truncation keeps only 3.7e-51 of the distribution's mass",
+        line_of(&text, "min = 20").trim_start_matches("line ")
+    );
+    for args in [
+        vec!["validate", FILE],
+        vec!["run", FILE, "--out", "out", "--quiet", "--formats", "html"],
+    ] {
+        gatecast(tmp.path())
+            .args(&args)
+            .assert()
+            .success()
+            .stderr(predicate::str::starts_with(warning.as_str()));
+    }
+    assert!(tmp.path().join("out/summary.json").is_file());
+}
