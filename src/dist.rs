@@ -13,6 +13,9 @@ use statrs::distribution::{Beta as BetaCdf, Continuous, ContinuousCDF, Normal as
 
 /// z such that Phi(z) = 0.9: turns a lognormal's P10/P90 into (mu, sigma).
 pub const Z90: f64 = 1.281_551_565_544_600_4;
+/// How far, in standard deviations, [`Dist::reach`] takes an unbounded
+/// normal or lognormal tail: a draw lands beyond it about once in 10^15.
+pub const REACH_SD: f64 = 8.0;
 
 /// The shape of a distribution as written in the scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,11 +118,30 @@ pub struct Dist {
     inverse: OnceLock<Arc<BetaInverse>>,
 }
 
+/// The largest number, in size, that any distribution accepts as a value,
+/// parameter or bound. Each quantity of a scenario has its own, much
+/// tighter limit (see [`crate::scenario::limits`]); this one only keeps the
+/// distribution's own arithmetic (widths, PERT shapes) finite.
+pub const MAX_NUMBER: f64 = 1e100;
+/// The smallest and largest beta shape `a` or `b` accepted: beyond them a
+/// draw is stuck at 0 or 1 (tiny shapes underflow) or takes millions of
+/// tries (huge shapes).
+pub const BETA_SHAPES: (f64, f64) = (0.01, 1e4);
+/// The largest PERT `lambda`: 4 is the usual shape, and at 10,000 the
+/// distribution is already a spike at its mode.
+pub const MAX_LAMBDA: f64 = 1e4;
+
+/// A finite number no larger than [`MAX_NUMBER`] in size.
 fn check_finite(name: &str, x: f64) -> Result<(), String> {
-    if x.is_finite() {
-        Ok(())
-    } else {
+    if !x.is_finite() {
         Err(format!("{name} must be a finite number, got {x}"))
+    } else if x.abs() > MAX_NUMBER {
+        Err(format!(
+            "{name} must be at most 1e100 in size, got {}",
+            crate::format::num(x)
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -127,6 +149,9 @@ impl Shape {
     /// Checks the shape's own parameters.
     fn validate(&self) -> Result<(), String> {
         match self {
+            // a fixed value has no arithmetic of its own to keep finite:
+            // its quantity's limit speaks for it
+            Shape::Fixed(v) if v.is_finite() => Ok(()),
             Shape::Fixed(v) => check_finite("the value", *v),
             Shape::Uniform { lo, hi } => {
                 check_finite("uniform lo", *lo)?;
@@ -156,6 +181,12 @@ impl Shape {
                     check_finite("pert lambda", *lambda)?;
                     if *lambda <= 0.0 {
                         return Err(format!("pert lambda must be > 0, got {lambda}"));
+                    }
+                    if *lambda > MAX_LAMBDA {
+                        return Err(format!(
+                            "pert lambda must be at most {MAX_LAMBDA} (4 is the usual shape), got {}",
+                            crate::format::num(*lambda)
+                        ));
                     }
                 }
                 Ok(())
@@ -188,6 +219,14 @@ impl Shape {
                 check_finite("beta b", *b)?;
                 if *a <= 0.0 || *b <= 0.0 {
                     return Err(format!("beta needs a > 0 and b > 0, got a = {a}, b = {b}"));
+                }
+                let (lo, hi) = BETA_SHAPES;
+                if a.min(*b) < lo || a.max(*b) > hi {
+                    return Err(format!(
+                        "beta needs a and b from {lo} to {hi} (beyond them every draw sits at 0 or 1, or at one point), got a = {}, b = {}",
+                        crate::format::num(*a),
+                        crate::format::num(*b)
+                    ));
                 }
                 Ok(())
             }
@@ -881,6 +920,127 @@ impl Dist {
         matches!(self.shape, Shape::LogNormal { .. }) && self.range().0 <= 0.0
     }
 
+    /// The smallest and largest values a draw can reach in practice: the
+    /// [`Dist::range`], except that a side a normal or lognormal leaves
+    /// unbounded is cut [`REACH_SD`] standard deviations from its mean (of
+    /// `log X` for a lognormal), where a draw falls about once in 10^15.
+    /// The limits of [`crate::scenario::limits`] apply to this reach: a
+    /// range of (0, inf) says nothing, its reach says what can happen.
+    pub fn reach(&self) -> (f64, f64) {
+        let (lo, hi) = self.range();
+        let Some((mu, sigma)) = self.shape.normal_params() else {
+            return (lo, hi);
+        };
+        if sigma == 0.0 {
+            return (lo, hi);
+        }
+        let log = matches!(self.shape, Shape::LogNormal { .. });
+        // work on the normal scale: x itself, or log x
+        let to = |x: f64| if log { x.max(0.0).ln() } else { x };
+        let from = |z: f64| if log { z.exp() } else { z };
+        let (zlo, zhi) = (to(lo), to(hi));
+        let reach = REACH_SD * sigma;
+        // a far-tail truncation keeps its draws near its one bound: reach
+        // past that bound rather than stopping short of it
+        let rlo = if zlo.is_finite() {
+            zlo
+        } else {
+            (mu - reach).min(zhi - reach)
+        };
+        let rhi = if zhi.is_finite() {
+            zhi
+        } else {
+            (mu + reach).max(rlo + reach)
+        };
+        (from(rlo), from(rhi))
+    }
+
+    /// Every number written for the distribution that a draw can take or
+    /// approach: the value, the ends, mode, mean and sd, P10 and P90, the
+    /// discrete values, the truncation bounds (not the beta shapes, the PERT
+    /// lambda or the discrete weights, which are no values of the quantity).
+    pub fn numbers(&self) -> Vec<f64> {
+        let mut v = match &self.shape {
+            Shape::Fixed(x) => vec![*x],
+            Shape::Uniform { lo, hi } => vec![*lo, *hi],
+            Shape::Triangular { min, mode, max } | Shape::Pert { min, mode, max, .. } => {
+                vec![*min, *mode, *max]
+            }
+            Shape::Normal { mean, sd } => vec![*mean, *sd],
+            Shape::LogNormal { p10, p90 } => vec![*p10, *p90],
+            Shape::Beta { .. } => Vec::new(),
+            Shape::Discrete { values, .. } => values.clone(),
+        };
+        v.extend(self.min);
+        v.extend(self.max);
+        v
+    }
+
+    /// The share of the written distribution's probability that its
+    /// truncation keeps, `F(max) - F(min)` (1 when it is not truncated).
+    /// Upper tails are measured through the survival function, so a far
+    /// tail reads its true mass (3.7e-51 for a normal cut 15 sd above its
+    /// mean), not the rounding of `1 - F`.
+    pub fn kept_mass(&self) -> f64 {
+        let (lo, hi) = self.shape.support();
+        let truncated = self.min.is_some_and(|m| m > lo) || self.max.is_some_and(|m| m < hi);
+        if !truncated || lo == hi {
+            return 1.0;
+        }
+        let (a, b) = self.range();
+        match &self.shape {
+            Shape::Normal { .. } | Shape::LogNormal { .. } => {
+                let (mu, sigma) = self.shape.normal_params().expect("normal");
+                let log = matches!(self.shape, Shape::LogNormal { .. });
+                let z = |x: f64| {
+                    let x = if log {
+                        if x <= 0.0 {
+                            f64::NEG_INFINITY
+                        } else {
+                            x.ln()
+                        }
+                    } else {
+                        x
+                    };
+                    (x - mu) / sigma
+                };
+                let std = NormalCdf::new(0.0, 1.0).expect("standard normal");
+                let (za, zb) = (z(a), z(b));
+                if za > 0.0 {
+                    std.sf(za) - std.sf(zb)
+                } else {
+                    std.cdf(zb) - std.cdf(za)
+                }
+            }
+            Shape::Pert { .. } | Shape::Beta { .. } => {
+                let Some((alpha, beta, lo, scale)) = self.shape.beta_params() else {
+                    return 1.0;
+                };
+                let Ok(d) = BetaCdf::new(alpha, beta) else {
+                    return 1.0;
+                };
+                let y = |x: f64| ((x - lo) / scale).clamp(0.0, 1.0);
+                let (ya, yb) = (y(a), y(b));
+                if ya > 0.5 {
+                    d.sf(ya) - d.sf(yb)
+                } else {
+                    d.cdf(yb) - d.cdf(ya)
+                }
+            }
+            Shape::Discrete { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                values
+                    .iter()
+                    .zip(weights)
+                    .filter(|(v, _)| **v >= a && **v <= b)
+                    .map(|(_, w)| w)
+                    .sum::<f64>()
+                    / total
+            }
+            _ => self.shape.cdf(b) - self.shape.cdf(a),
+        }
+    }
+
     /// The CDF of the (truncated) distribution.
     pub fn cdf(&self, x: f64) -> f64 {
         let (a, b) = self.range();
@@ -1260,7 +1420,8 @@ mod tests {
     }
 
     /// Shapes too extreme to tabulate (found by review: b = 0.05 gave NaN
-    /// draws, a PERT with lambda 1e7 hung) are solved draw by draw. Beta(1,
+    /// draws, a PERT with lambda 1e7 hung; lambda is now at most
+    /// [`MAX_LAMBDA`], still beyond the table) are solved draw by draw. Beta(1,
     /// b) and Beta(a, 1) have closed-form quantiles, 1 - (1-p)^(1/b) and
     /// p^(1/a) (matched to 1e-12, or 1e-15 absolute far in a tail); the
     /// others must invert the CDF.
@@ -1282,7 +1443,7 @@ mod tests {
             min: 0.0,
             mode: 0.0,
             max: 1.0,
-            lambda: 1e7,
+            lambda: MAX_LAMBDA, // b = 10,001: beyond the tabulated shapes
         };
         for d in [beta(2.0, 0.11), Dist::new(pert, None, None).unwrap()] {
             for u in us {
@@ -1342,6 +1503,92 @@ mod tests {
         assert!(e.contains("p10 < p90"), "{e}");
         let e = Dist::new(Shape::Uniform { lo: 0.0, hi: 1.0 }, Some(2.0), None).unwrap_err();
         assert!(e.contains("no probability"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    /// An unbounded normal or lognormal side reaches 8 sd out; a bounded
+    /// side is its bound; a far-tail truncation reaches past its one bound.
+    #[test]
+    fn reach_cuts_unbounded_tails_at_8_sd() {
+        let n = Dist::new(Shape::Normal { mean: 5.0, sd: 2.0 }, None, None).unwrap();
+        assert_eq!(n.reach(), (-11.0, 21.0));
+        let t = Dist::new(Shape::Normal { mean: 5.0, sd: 2.0 }, Some(0.0), None).unwrap();
+        assert_eq!(t.reach(), (0.0, 21.0));
+        let far = Dist::new(Shape::Normal { mean: 5.0, sd: 1.0 }, Some(20.0), None).unwrap();
+        assert_eq!(far.reach(), (20.0, 28.0));
+        let ln = Dist::new(Shape::LogNormal { p10: 1.0, p90: 1.6 }, None, None).unwrap();
+        let (mu, sigma) = ln.shape.normal_params().unwrap();
+        let (lo, hi) = ln.reach();
+        assert!((lo - (mu - 8.0 * sigma).exp()).abs() < 1e-12 && lo > 0.0);
+        assert!((hi - (mu + 8.0 * sigma).exp()).abs() < 1e-12);
+        let u = Dist::new(Shape::Uniform { lo: 1.0, hi: 3.0 }, None, None).unwrap();
+        assert_eq!(u.reach(), (1.0, 3.0));
+    }
+
+    #[test]
+    fn kept_mass_reads_far_tails_through_the_survival_function() {
+        let far = Dist::new(Shape::Normal { mean: 5.0, sd: 1.0 }, Some(20.0), None).unwrap();
+        let q15 = 3.670_966_199_312_86e-51; // Q(15)
+        assert!(
+            (far.kept_mass() / q15 - 1.0).abs() < 1e-6,
+            "{}",
+            far.kept_mass()
+        );
+        let half = Dist::new(Shape::Normal { mean: 0.0, sd: 1.0 }, Some(0.0), None).unwrap();
+        assert!((half.kept_mass() - 0.5).abs() < 1e-15);
+        let beta = Dist::new(Shape::Beta { a: 2.0, b: 2.0 }, Some(0.5), None).unwrap();
+        assert!((beta.kept_mass() - 0.5).abs() < 1e-12);
+        // Beta(1, 50) above 0.5 keeps (1 - 0.5)^50
+        let tail = Dist::new(Shape::Beta { a: 1.0, b: 50.0 }, Some(0.5), None).unwrap();
+        assert!((tail.kept_mass() / 0.5f64.powi(50) - 1.0).abs() < 1e-9);
+        let d = Dist::new(
+            Shape::Discrete {
+                values: vec![1.0, 2.0, 3.0],
+                weights: vec![1.0, 2.0, 1.0],
+            },
+            Some(2.0),
+            None,
+        )
+        .unwrap();
+        assert_eq!(d.kept_mass(), 0.75);
+        let plain = Dist::new(Shape::Uniform { lo: 0.0, hi: 1.0 }, None, None).unwrap();
+        assert_eq!(plain.kept_mass(), 1.0);
+    }
+
+    /// The shapes that hung or overflowed a run are refused when read.
+    #[test]
+    fn refuses_shapes_whose_draws_cannot_be_made() {
+        let e = Dist::new(Shape::Beta { a: 1e-9, b: 1e-9 }, None, None).unwrap_err();
+        assert!(e.contains("a and b from 0.01 to 10000"), "{e}");
+        let pert = |max: f64, lambda: f64| Shape::Pert {
+            min: 0.3,
+            mode: 0.45,
+            max,
+            lambda,
+        };
+        let e = Dist::new(pert(1e308, 4.0), None, None).unwrap_err();
+        assert!(
+            e.contains("pert max must be at most 1e100 in size, got 1e308"),
+            "{e}"
+        );
+        let e = Dist::new(pert(1.0, 1e5), None, None).unwrap_err();
+        assert!(e.contains("lambda must be at most 10000"), "{e}");
+        let e = Dist::new(
+            Shape::Discrete {
+                values: vec![1.0, 2.0],
+                weights: vec![1e308, 1e308],
+            },
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("discrete weight must be at most 1e100"), "{e}");
+        // a fixed value answers to its quantity's limit, not to this one
+        assert!(Dist::new(Shape::Fixed(1e308), None, None).is_ok());
     }
 }
 

@@ -91,6 +91,18 @@ pub fn sig(v: f64) -> String {
     }
 }
 
+/// A number as a person would write it in a scenario file: `0.45`,
+/// `25000`, and in exponent form from a billion up and under 1e-4 (`1e10`,
+/// `1e308`, `5e-324`, `3.2e-12`), so a message never prints 309 digits.
+pub fn num(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || (1e-4..1e9).contains(&a) || !a.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// A scenario name or file stem turned into a folder name.
 pub fn slug(name: &str) -> String {
     let mut s = String::new();

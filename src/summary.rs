@@ -317,6 +317,113 @@ fn sorted(values: &[f64]) -> Vec<f64> {
     v
 }
 
+/// A figure of a run that came out infinite or not a number, which no
+/// output may show: which figure, its value, and in how many iterations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NonFinite {
+    /// The figure, as the outputs name it: "NPV", "total costs", "ROI"...
+    pub figure: String,
+    /// Its first non-finite value: inf, -inf or NaN.
+    pub value: f64,
+    /// The 0-based iteration of the first, where the figure is per iteration.
+    pub iteration: Option<u64>,
+    /// How many iterations gave a non-finite value (0 for a month-by-month sum).
+    pub count: u64,
+    /// Iterations in the run.
+    pub iterations: u64,
+}
+
+impl std::fmt::Display for NonFinite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = if self.value.is_nan() {
+            "is not a number: an undefined operation (such as inf - inf or 0 x inf) in the model"
+        } else {
+            "overflowed double precision (beyond 1.8e308): the scenario's amounts are too large to add up"
+        };
+        write!(
+            f,
+            "the simulation's {} came out as {}",
+            self.figure, self.value
+        )?;
+        if let Some(i) = self.iteration {
+            write!(
+                f,
+                " in {} of {} iterations (the first is iteration {})",
+                self.count,
+                self.iterations,
+                i + 1
+            )?;
+        }
+        write!(
+            f,
+            ": it {why}. Nothing was written. Bring the money amounts, user counts or rates back within the limits of docs/SCENARIO.md"
+        )
+    }
+}
+
+/// Checks that every figure of the run is a finite number, before any
+/// output is built from it. The encodings of [`crate::engine::Records`]
+/// are allowed: payback `+inf` (none within the horizon), ROI `NaN` where
+/// total costs are 0 (undefined), first access `NaN` (none). Anything else
+/// infinite or NaN, per iteration or in a month-by-month sum, is an error.
+pub fn check_finite(r: &RunResult) -> Result<(), NonFinite> {
+    let rec = &r.records;
+    // the non-finite values each figure may hold on purpose
+    let allowed = |figure: &str, i: usize, v: f64| match figure {
+        "payback" => v == f64::INFINITY,
+        "ROI" => v.is_nan() && rec.total_cost.get(i) == Some(&0.0),
+        "time of first access" => v.is_nan(),
+        _ => false,
+    };
+    let figures: [(&str, &[f64]); 7] = [
+        ("NPV", &rec.npv),
+        ("total costs", &rec.total_cost),
+        ("total benefits", &rec.total_benefit),
+        ("peak funding", &rec.peak_funding),
+        ("payback", &rec.payback),
+        ("ROI", &rec.roi),
+        ("time of first access", &rec.first_access),
+    ];
+    for (figure, values) in figures {
+        let mut bad = values
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| !v.is_finite() && !allowed(figure, i, *v));
+        if let Some((i, v)) = bad.next() {
+            return Err(NonFinite {
+                figure: figure.to_string(),
+                value: *v,
+                iteration: Some(i as u64),
+                count: 1 + bad.count() as u64,
+                iterations: r.iterations,
+            });
+        }
+    }
+    let m = &r.monthly;
+    let labelled = INDICATORS
+        .iter()
+        .map(|i| i.label.to_lowercase())
+        .zip(&m.sums)
+        .chain(
+            COST_PARTS
+                .iter()
+                .map(|part| format!("{part} costs"))
+                .zip(&m.cost_part_sums),
+        );
+    for (label, sums) in labelled {
+        if let Some(v) = sums.iter().find(|v| !v.is_finite()) {
+            return Err(NonFinite {
+                figure: format!("month-by-month {label} (summed over iterations)"),
+                value: *v,
+                iteration: None,
+                count: 0,
+                iterations: r.iterations,
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Summary {
     pub fn new(sc: &Scenario, scenario_file: &str, r: &RunResult) -> Summary {
         let n = r.iterations;
@@ -573,5 +680,67 @@ fn monthly_bands(sc: &Scenario, r: &RunResult) -> MonthlyBands {
             .zip(&m.cost_part_sums)
             .map(|(name, sums)| (name.to_string(), sums.iter().map(|s| s / n).collect()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod finite_tests {
+    use super::*;
+    use crate::engine::{self, RunOptions, Sampling};
+
+    fn example_run() -> RunResult {
+        let sc = Scenario::from_toml(crate::scenario::EXAMPLE_TOML, "example.toml").unwrap();
+        let opts = RunOptions {
+            iterations: 40,
+            seed: 3,
+            threads: Some(1),
+            sampling: Sampling::Mc,
+        };
+        engine::run(&sc, &opts, None, &|_| {}).unwrap()
+    }
+
+    /// The records' own encodings pass: no payback (+inf), undefined ROI
+    /// (NaN with total costs 0), no access (NaN).
+    #[test]
+    fn a_run_with_every_figure_finite_passes() {
+        let mut r = example_run();
+        assert_eq!(check_finite(&r), Ok(()));
+        r.records.payback[0] = f64::INFINITY;
+        r.records.first_access[1] = f64::NAN;
+        r.records.total_cost[2] = 0.0;
+        r.records.roi[2] = f64::NAN;
+        assert_eq!(check_finite(&r), Ok(()));
+    }
+
+    /// Any other infinity or NaN is an error that names the figure, its
+    /// value, how many iterations and the first, and why.
+    #[test]
+    fn a_non_finite_figure_is_named_with_its_iteration_and_why() {
+        let mut r = example_run();
+        r.records.npv[7] = f64::INFINITY;
+        r.records.npv[9] = f64::NEG_INFINITY;
+        let e = check_finite(&r).unwrap_err();
+        assert_eq!(
+            (e.figure.as_str(), e.iteration, e.count),
+            ("NPV", Some(7), 2)
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("the simulation's NPV came out as inf in 2 of 40 iterations (the first is iteration 8): it overflowed double precision"),
+            "{text}"
+        );
+        let mut r = example_run();
+        r.records.roi[4] = f64::NAN; // total costs are not 0 here
+        let e = check_finite(&r).unwrap_err();
+        assert_eq!(e.figure, "ROI");
+        assert!(e.to_string().contains("is not a number"), "{e}");
+        let mut r = example_run();
+        r.records.payback[0] = f64::NEG_INFINITY;
+        assert_eq!(check_finite(&r).unwrap_err().figure, "payback");
+        let mut r = example_run();
+        r.monthly.sums[2][5] = f64::NAN;
+        let e = check_finite(&r).unwrap_err();
+        assert_eq!(e.figure, "month-by-month costs (summed over iterations)");
+        assert_eq!(e.iteration, None);
     }
 }

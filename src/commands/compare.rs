@@ -38,6 +38,8 @@ pub(super) fn compare(args: CompareArgs) -> Result<()> {
     let mut runs = Vec::new();
     for (sc, file, folder) in &loaded {
         let r = engine::run(sc, &opts, None, &|n| bar.inc(n)).with_context(context)?;
+        crate::summary::check_finite(&r)
+            .map_err(|e| crate::error::InputError::plain(file, e.to_string()))?;
         let s = Summary::new(sc, file, &r);
         dir.write(
             &format!("{folder}.json"),

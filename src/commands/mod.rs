@@ -79,8 +79,17 @@ impl Draws {
 }
 
 /// Loads the named scenario, or the built-in example; returns it with the
-/// name to show for its file and the folder name for its results.
+/// name to show for its file and the folder name for its results. Prints
+/// the scenario's warnings on stderr.
 fn load(path: Option<&Path>) -> Result<(Scenario, String, String), InputError> {
+    let loaded = load_quietly(path)?;
+    for w in &loaded.0.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(loaded)
+}
+
+fn load_quietly(path: Option<&Path>) -> Result<(Scenario, String, String), InputError> {
     match path {
         None => {
             let sc = Scenario::from_toml(EXAMPLE_TOML, EXAMPLE_NAME)?;

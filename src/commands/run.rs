@@ -45,6 +45,9 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         !args.quiet && std::io::stderr().is_terminal(),
     );
     let result = simulate(&sc, &opts, goal.as_ref(), &dir, &args, &bar).with_context(context)?;
+    // nothing non-finite reaches an output (the staging folder, with the
+    // rows streamed so far, goes when `dir` drops)
+    summary::check_finite(&result).map_err(|e| InputError::plain(&file, e.to_string()))?;
     // stresses and the sensitivity analysis use the iterations actually run
     opts.iterations = result.iterations;
     let mut summary = Summary::new(&sc, &file, &result);
@@ -86,6 +89,9 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         stressed.push(("Base".to_string(), summary.clone()));
         for (name, sc_stressed) in &variants {
             let r = engine::run(sc_stressed, &opts, None, &|n| bar.inc(n)).with_context(context)?;
+            summary::check_finite(&r).map_err(|e| {
+                InputError::plain(format!("{file}, stress \"{name}\""), e.to_string())
+            })?;
             stressed.push((name.clone(), Summary::new(sc_stressed, &file, &r)));
         }
     }

@@ -6,6 +6,7 @@
 //! a distribution. The model reads inputs by [`InputId`] from one vector of
 //! draws per iteration.
 
+pub mod limits;
 mod locate;
 mod raw;
 
@@ -68,6 +69,13 @@ impl Input {
         (self.scale * lo, self.scale * hi)
     }
 
+    /// The smallest and largest values a draw can reach in practice (see
+    /// [`crate::dist::Dist::reach`]), to which the limits apply.
+    pub fn reach(&self) -> (f64, f64) {
+        let (lo, hi) = self.dist.reach();
+        (self.scale * lo, self.scale * hi)
+    }
+
     /// The distribution as written, with the scale when it is not 1.
     pub fn describe(&self) -> String {
         if self.scale == 1.0 {
@@ -77,13 +85,16 @@ impl Input {
         }
     }
 
-    /// Checks the input's rule against the whole range it can draw.
+    /// Checks the input's rule against the whole range it can draw, then
+    /// its [`limits`].
     pub fn check(&self) -> Result<(), String> {
         let (lo, hi) = self.range();
         let problem = match self.allowed {
             Allowed::Any => None,
             Allowed::NonNegative if lo < 0.0 => Some("cannot be negative"),
-            Allowed::Positive if lo < 0.0 || (lo == 0.0 && !self.dist.lower_end_open()) => {
+            Allowed::Positive | Allowed::Interval
+                if lo < 0.0 || (lo == 0.0 && !self.dist.lower_end_open()) =>
+            {
                 Some("must be greater than 0")
             }
             Allowed::UnitInterval if lo < 0.0 || hi > 1.0 => Some("must lie between 0 and 1"),
@@ -91,13 +102,56 @@ impl Input {
             _ => None,
         };
         match problem {
-            None => Ok(()),
+            None => self.check_limits(),
             Some(rule) if self.is_fixed() => Err(format!("this quantity {rule}, got {lo}")),
             Some(rule) => Err(format!(
                 "this quantity {rule}, but {} can draw values from {lo} to {hi}; narrow it or truncate it with `min`/`max`",
                 self.describe()
             )),
         }
+    }
+
+    /// Checks the numbers written against [`limits::SMALLEST`] and what a
+    /// draw can reach against the input's [`limits::Limit`].
+    fn check_limits(&self) -> Result<(), String> {
+        use crate::format::num;
+        for x in self.dist.numbers() {
+            let x = x * self.scale;
+            if x != 0.0 && x.abs() < limits::SMALLEST {
+                return Err(format!(
+                    "{} is too small to mean anything: every number here must be 0 or at least {} in size (write 0 for none)",
+                    num(x),
+                    num(limits::SMALLEST)
+                ));
+            }
+        }
+        let limit = limits::limit(self.unit, self.allowed);
+        let (lo, hi) = self.reach();
+        let what = limit.what;
+        let fixed = self.is_fixed();
+        if hi > limit.hi {
+            let most = num(limit.hi);
+            return Err(if fixed {
+                format!("{what} must be at most {most}, got {}", num(hi))
+            } else {
+                format!(
+                    "{what} must be at most {most}, but this distribution can draw values up to {}; narrow it or truncate it with `max`",
+                    num(hi)
+                )
+            });
+        }
+        if lo < limit.lo {
+            let least = num(limit.lo);
+            return Err(if fixed {
+                format!("{what} must be at least {least}, got {}", num(lo))
+            } else {
+                format!(
+                    "{what} must be at least {least}, but this distribution can draw values down to {}; narrow it or truncate it with `min`",
+                    num(lo)
+                )
+            });
+        }
+        Ok(())
     }
 }
 
@@ -217,6 +271,10 @@ pub struct Scenario {
     pub correlations: Vec<Correlation>,
     /// `[[stress]]` what-ifs, each run beside the base case.
     pub stresses: Vec<Stress>,
+    /// Things in the file that are allowed but almost always a mistake,
+    /// each naming the file, line and path (a truncation that keeps almost
+    /// none of its distribution). The commands print them on stderr.
+    pub warnings: Vec<String>,
 }
 
 /// A what-if on one input.
@@ -543,6 +601,7 @@ impl Scenario {
             file,
             loc: &loc,
             inputs: Vec::new(),
+            warnings: Vec::new(),
         }
         .build(raw)
     }
@@ -639,6 +698,7 @@ struct Builder<'a> {
     file: &'a str,
     loc: &'a Locator<'a>,
     inputs: Vec<Input>,
+    warnings: Vec<String>,
 }
 
 /// What values a quantity may take.
@@ -649,6 +709,9 @@ pub enum Allowed {
     Positive,
     UnitInterval,
     AboveMinusOne,
+    /// Greater than 0, and at least [`limits::MIN_RETRAINING_MONTHS`]
+    /// wherever a draw can reach: the months between two retrainings.
+    Interval,
 }
 
 impl Scenario {
@@ -674,6 +737,28 @@ impl Scenario {
 }
 
 impl<'a> Builder<'a> {
+    /// Notes a warning about the input at `toml`: "file:line: at path: ...".
+    fn warn(&mut self, toml: &[Seg], path: &str, msg: &str) {
+        let at = match self.loc.offset(toml) {
+            Some(off) => format!("{}:{}", self.file, self.loc.line_col(off).0),
+            None => self.file.to_string(),
+        };
+        self.warnings.push(format!("{at}: at {path}: {msg}"));
+    }
+
+    /// Warns when `dist` is truncated so far into a tail that it keeps
+    /// less than [`limits::WARN_KEPT_MASS`] of its probability.
+    fn warn_if_far_tail(&mut self, toml: &[Seg], path: &str, dist: &Dist) {
+        let kept = dist.kept_mass();
+        if kept < limits::WARN_KEPT_MASS {
+            let msg = format!(
+                "the truncation keeps only {kept:.1e} of the distribution's mass ({}): it is drawn correctly, from that far tail, but a range so far out is almost always a typo in `min` or `max`",
+                dist.describe()
+            );
+            self.warn(toml, path, &msg);
+        }
+    }
+
     fn err(&self, toml: &[Seg], path: &str, msg: impl Into<String>) -> InputError {
         let mut e = InputError::plain(self.file, msg);
         e.path = Some(path.to_string());
@@ -707,6 +792,7 @@ impl<'a> Builder<'a> {
         if let Err(message) = input.check() {
             return Err(self.err(toml, &input.path, message));
         }
+        self.warn_if_far_tail(toml, &input.path, &input.dist);
         self.inputs.push(input);
         Ok(self.inputs.len() - 1)
     }
@@ -893,16 +979,18 @@ impl<'a> Builder<'a> {
                             )?)
                         }
                     };
+                    // MODEL.md section 1: rework_months and max_reworks are
+                    // required when a rework can happen, optional otherwise
                     let needs_rework = rework > 0.0 || min_usage_rate.is_some();
+                    if let Some(n) = g.max_reworks.filter(|n| *n > MAX_REWORKS) {
+                        return Err(self.err(
+                            &gat("max_reworks"),
+                            &gp("max_reworks"),
+                            format!("max_reworks must be at most {MAX_REWORKS}, got {n}"),
+                        ));
+                    }
                     let (rework_months, max_reworks) = match (g.rework_months, g.max_reworks) {
-                        (Some(_), Some(n)) if n > MAX_REWORKS => {
-                            return Err(self.err(
-                                &gat("max_reworks"),
-                                &gp("max_reworks"),
-                                format!("max_reworks must be at most {MAX_REWORKS}, got {n}"),
-                            ));
-                        }
-                        (Some(m), Some(n)) => (
+                        (Some(m), n) if n.is_some() || !needs_rework => (
                             Some(self.input(
                                 &gat("rework_months"),
                                 gp("rework_months"),
@@ -911,10 +999,10 @@ impl<'a> Builder<'a> {
                                 Allowed::NonNegative,
                                 Unit::Months,
                             )?),
-                            n,
+                            n.unwrap_or(0),
                         ),
-                        (None, None) if !needs_rework => (None, 0),
-                        (m, n) if needs_rework || m.is_some() || n.is_some() => {
+                        (None, n) if !needs_rework => (None, n.unwrap_or(0)),
+                        (m, _) => {
                             let missing = if m.is_none() {
                                 "rework_months"
                             } else {
@@ -922,10 +1010,8 @@ impl<'a> Builder<'a> {
                             };
                             let why = if rework > 0.0 {
                                 format!("rework = {rework} > 0")
-                            } else if min_usage_rate.is_some() {
-                                "min_usage_rate is set".into()
                             } else {
-                                "the other is set".into()
+                                "min_usage_rate is set".into()
                             };
                             return Err(self.err(
                                 &[k("stage"), Seg::Index(i), k("gate")],
@@ -933,7 +1019,6 @@ impl<'a> Builder<'a> {
                                 format!("missing required key `{missing}`: rework_months and max_reworks are required when {why}"),
                             ));
                         }
-                        _ => (None, 0),
                     };
                     Some(Gate {
                         pass,
@@ -1093,7 +1178,7 @@ impl<'a> Builder<'a> {
                     "costs.retraining_every_months".into(),
                     Some(spec),
                     0.0,
-                    Allowed::Positive,
+                    Allowed::Interval,
                     Unit::Months,
                 )?),
             },
@@ -1173,12 +1258,13 @@ impl<'a> Builder<'a> {
             inputs: self.inputs,
             correlations,
             stresses,
+            warnings: self.warnings,
         })
     }
 
     /// Reads `[[stress]]` entries; each must apply cleanly to the base.
     fn stresses(
-        &self,
+        &mut self,
         raw: Vec<raw::RawStress>,
         stages: &[Stage],
     ) -> Result<Vec<Stress>, InputError> {
@@ -1221,6 +1307,12 @@ impl<'a> Builder<'a> {
                     &format!("stress.{name}.{table}"),
                     e.message,
                 ));
+            }
+            for (path, change) in &changes {
+                if let Change::Set(dist) = change {
+                    let at = [k("stress"), Seg::Index(i), k("set"), k(path)];
+                    self.warn_if_far_tail(&at, &format!("stress.{name}.set.{path}"), dist);
+                }
             }
             out.push(Stress { name, changes });
         }

@@ -264,3 +264,122 @@ fn rework_cannot_be_stressed_above_zero_on_a_gate_without_reworks() {
         .unwrap_err();
     assert!(e.contains("needs rework_months and max_reworks"), "{e}");
 }
+
+/// MODEL.md section 1: rework_months and max_reworks are required only
+/// when a rework can happen (rework > 0 or min_usage_rate set).
+#[test]
+fn rework_keys_are_optional_when_no_rework_can_happen() {
+    let gate = |keys: &str| {
+        BASE.replace(
+            "pass = 0.7\nrework = 0.2\nrework_months = 1\nmax_reworks = 1\n",
+            keys,
+        )
+    };
+    for (keys, max) in [
+        ("pass = 0.7\nmax_reworks = 0\n", 0),
+        ("pass = 0.7\nrework = 0\nmax_reworks = 2\n", 2),
+        ("pass = 0.7\nrework_months = 1\n", 0),
+        ("pass = 0.7\n", 0),
+    ] {
+        let sc =
+            Scenario::from_toml(&gate(keys), "g.toml").unwrap_or_else(|e| panic!("{keys}: {e}"));
+        let g = sc.stages[0].gate.as_ref().unwrap();
+        assert_eq!(g.max_reworks, max, "{keys}");
+        assert_eq!(sc.gate_draws(), max as usize + 1, "{keys}");
+    }
+    for (keys, missing) in [
+        (
+            "pass = 0.7\nrework = 0.2\nmax_reworks = 1\n",
+            "rework_months",
+        ),
+        (
+            "pass = 0.7\nrework = 0.2\nrework_months = 1\n",
+            "max_reworks",
+        ),
+    ] {
+        let e = Scenario::from_toml(&gate(keys), "g.toml").unwrap_err();
+        assert!(
+            e.message
+                .contains(&format!("missing required key `{missing}`")),
+            "{e}"
+        );
+        assert!(e.message.contains("rework = 0.2 > 0"), "{e}");
+    }
+}
+
+#[test]
+fn retraining_must_come_at_least_a_week_apart_wherever_a_draw_can_reach() {
+    let with = |every: &str| {
+        BASE.to_string()
+            + &format!("[costs]\nretraining_every_months = {every}\nretraining_cost = 10\n")
+    };
+    for ok in [
+        "0.25",
+        "6",
+        "{ uniform = [0.25, 12] }",
+        "{ lognormal = { p10 = 3, p90 = 6 } }",
+    ] {
+        Scenario::from_toml(&with(ok), "r.toml").unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for (bad, says) in [
+        ("0", "must be greater than 0"),
+        ("-1", "must be greater than 0"),
+        ("{ uniform = [0, 6] }", "must be greater than 0"),
+        ("0.2", "must be at least 0.25"),
+        (
+            "{ lognormal = { p10 = 0.5, p90 = 6 } }",
+            "can draw values down to",
+        ),
+        ("5e-324", "too small to mean anything"),
+    ] {
+        let e = Scenario::from_toml(&with(bad), "r.toml").unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("costs.retraining_every_months"));
+        assert!(e.message.contains(says), "{bad}: {e}");
+    }
+}
+
+/// The limits apply to a stress's what-ifs too.
+#[test]
+fn a_what_if_cannot_take_an_input_beyond_its_limit() {
+    let sc = Scenario::from_toml(BASE, "base.toml").unwrap();
+    let e = sc
+        .with_changes(&[("adoption.target_users".into(), Change::Scale(1e9))])
+        .unwrap_err();
+    assert!(
+        e.contains("a number of users must be at most 1e10, got 1e11"),
+        "{e}"
+    );
+    let toml = BASE.to_string()
+        + "[[stress]]\nname = \"Big\"\nscale = { \"adoption.target_users\" = 1e9 }\n";
+    let e = Scenario::from_toml(&toml, "s.toml").unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("stress.Big.scale"));
+    assert!(e.line.is_some());
+}
+
+#[test]
+fn a_far_tail_truncation_is_kept_with_a_located_warning() {
+    let toml = BASE.replace(
+        "duration_months = 2",
+        "duration_months = { normal = { mean = 5, sd = 1 }, min = 20 }",
+    );
+    let sc = Scenario::from_toml(&toml, "w.toml").unwrap();
+    assert_eq!(sc.warnings.len(), 1, "{:?}", sc.warnings);
+    let w = &sc.warnings[0];
+    assert!(
+        w.starts_with("w.toml:6: at stage.Pilot.duration_months: the truncation keeps only 3.7e-51 of the distribution's mass"),
+        "{w}"
+    );
+    // a truncation keeping a little more than one in a million is fine
+    let toml = BASE.replace(
+        "duration_months = 2",
+        "duration_months = { normal = { mean = 5, sd = 1 }, min = 9.7 }",
+    );
+    assert!(Scenario::from_toml(&toml, "w.toml")
+        .unwrap()
+        .warnings
+        .is_empty());
+    assert!(Scenario::from_toml(BASE, "b.toml")
+        .unwrap()
+        .warnings
+        .is_empty());
+}

@@ -1072,3 +1072,291 @@ fn fails_with_a_distribution_or_a_scale_too_far_on_a_gate_probability() {
         ],
     );
 }
+
+// ------------------------------------------------ hostile input (issue 8)
+//
+// The six inputs a fuzzer found to panic ("capacity overflow") or to run
+// forever: each is now refused before anything runs, at its line and path.
+
+/// Runs `text` as `bad.toml` and checks it is refused at the line holding
+/// `needle`, naming `path` and saying `what`.
+fn refused_at(text: &str, needle: &str, path: &str, what: &str) {
+    let err = run_fails(text);
+    says(&err, &[FILE, &line_of(text, needle), path, what]);
+}
+
+#[test]
+fn refuses_a_stage_cost_lognormal_spanning_1e_300_to_1e300() {
+    let text = base_with(
+        "cost_per_month = { pert = [40000, 60000, 90000] }",
+        "cost_per_month = { lognormal = { p10 = 1e-300, p90 = 1e300 } }",
+    );
+    refused_at(
+        &text,
+        "p90 = 1e300",
+        "stage.Pilot.cost_per_month",
+        "lognormal p90 must be at most 1e100 in size, got 1e300",
+    );
+}
+
+#[test]
+fn refuses_a_scope_drawn_near_1e300() {
+    let text = base_with(
+        "scope = 0.1",
+        "scope = { normal = { mean = 1e300, sd = 1e300 }, min = 0 }",
+    );
+    refused_at(
+        &text,
+        "mean = 1e300",
+        "stage.Pilot.scope",
+        "normal mean must be at most 1e100 in size, got 1e300",
+    );
+}
+
+#[test]
+fn refuses_1e308_target_users_beside_a_huge_benefit() {
+    let text = base_with("target_users = 1000", "target_users = 1e308").replacen(
+        "per_active_user_month = { pert = [150, 220, 300] }",
+        "per_active_user_month = 1e300",
+        1,
+    );
+    refused_at(
+        &text,
+        "target_users",
+        "adoption.target_users",
+        "a number of users must be at most 1e10, got 1e308",
+    );
+}
+
+/// `BASE` with retraining every `every` months.
+fn retraining_every(every: &str) -> String {
+    base_with(
+        "run_fixed_per_month = 10000\n",
+        &format!(
+            "run_fixed_per_month = 10000\nretraining_every_months = {every}\nretraining_cost = 5000\n"
+        ),
+    )
+}
+
+#[test]
+fn refuses_retraining_every_5e_324_months() {
+    refused_at(
+        &retraining_every("5e-324"),
+        "retraining_every_months",
+        "costs.retraining_every_months",
+        "5e-324 is too small to mean anything",
+    );
+}
+
+#[test]
+fn refuses_a_bass_q_whose_pert_reaches_1e308() {
+    let text = base_with("q = 0.4", "q = { pert = [0.30, 0.45, 1e308] }");
+    refused_at(
+        &text,
+        "q = ",
+        "adoption.q",
+        "pert max must be at most 1e100 in size, got 1e308",
+    );
+}
+
+#[test]
+fn refuses_a_cost_drawn_from_a_beta_with_shapes_of_1e_9() {
+    let text = base_with(
+        "run_fixed_per_month = 10000",
+        "run_fixed_per_month = { beta = { a = 1e-9, b = 1e-9 } }",
+    );
+    refused_at(
+        &text,
+        "beta = ",
+        "costs.run_fixed_per_month",
+        "beta needs a and b from 0.01 to 10000",
+    );
+}
+
+/// One input per kind of limit, just beyond it; docs/SCENARIO.md lists
+/// them (a distribution's unbounded tail counts 8 sd out).
+#[test]
+fn refuses_each_kind_of_quantity_beyond_its_limit() {
+    let cases = [
+        (
+            "cost_per_month = 20000",
+            "cost_per_month = 2e15",
+            "stage.Discovery.cost_per_month",
+            "a money amount must be at most 1e15, got 2e15",
+        ),
+        (
+            "cost_per_month = 20000",
+            "cost_per_month = { lognormal = { p10 = 1000, p90 = 1e7 } }",
+            "stage.Discovery.cost_per_month",
+            "a money amount must be at most 1e15, but this distribution can draw values up to",
+        ),
+        (
+            "target_users = 1000",
+            "target_users = 2e10",
+            "adoption.target_users",
+            "a number of users must be at most 1e10",
+        ),
+        (
+            "scope = 1.0",
+            "scope = 1001",
+            "stage.Production.scope",
+            "a share of the target users must be at most 1000",
+        ),
+        (
+            "duration_months = 1.5",
+            "duration_months = 20000",
+            "stage.Production.duration_months",
+            "a time in months must be at most 10000",
+        ),
+        (
+            "q = 0.4",
+            "q = 10001",
+            "adoption.q",
+            "a rate per month must be at most 10000",
+        ),
+        (
+            "seed = 7",
+            "seed = 7\ndiscount_rate = -0.6",
+            "scenario.discount_rate",
+            "an annual discount rate must be at least -0.5",
+        ),
+        (
+            "overrun = { lognormal = { p10 = 1.0, p90 = 1.5 } }",
+            "overrun = 1001",
+            "costs.overrun",
+            "a factor must be at most 1000",
+        ),
+        (
+            "lag_months = 1",
+            "lag_months = 1e-12",
+            "benefit.Time saved.lag_months",
+            "1e-12 is too small to mean anything",
+        ),
+    ];
+    for (from, to, path, what) in cases {
+        let text = base_with(from, to);
+        let needle = to.lines().last().unwrap();
+        refused_at(&text, needle, path, what);
+    }
+}
+
+/// At the edge of every limit at once, a run still finishes and writes
+/// finite numbers only.
+#[test]
+fn a_scenario_at_the_limits_runs_and_writes_finite_figures() {
+    let text = BASE
+        .replacen("target_users = 1000", "target_users = 1e10", 1)
+        .replacen("scope = 1.0", "scope = 1000", 1)
+        .replacen(
+            "per_active_user_month = { pert = [150, 220, 300] }",
+            "per_active_user_month = { uniform = [-1e15, 1e15] }",
+            1,
+        )
+        .replacen("cost_per_month = 20000", "cost_per_month = 1e15", 1)
+        .replacen("seed = 7", "seed = 7\ndiscount_rate = -0.5", 1)
+        .replacen("q = 0.4", "q = 1e4", 1)
+        .replacen(
+            "overrun = { lognormal = { p10 = 1.0, p90 = 1.5 } }",
+            "overrun = 1000\nretraining_every_months = 0.25\nretraining_cost = 1e15",
+            1,
+        );
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join(FILE), &text).unwrap();
+    gatecast(tmp.path())
+        .args([
+            "run",
+            FILE,
+            "--out",
+            "out",
+            "--quiet",
+            "--iterations",
+            "300",
+        ])
+        .args(["--formats", "html"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+    for f in ["monthly.csv", "iterations.csv", "sensitivity.csv"] {
+        let csv = fs::read_to_string(tmp.path().join("out").join(f)).unwrap();
+        for field in csv.lines().flat_map(|l| l.split(',')) {
+            let t = field.to_ascii_lowercase();
+            assert!(
+                !matches!(t.as_str(), "nan" | "inf" | "-inf"),
+                "{f} holds {field}"
+            );
+        }
+    }
+}
+
+// ------------------------------------------------ the contract, MODEL.md section 1
+
+/// A gate that can only pass or kill needs no rework_months: max_reworks
+/// = 0 alone is valid.
+#[test]
+fn a_gate_with_max_reworks_0_and_no_rework_months_is_valid() {
+    let text = base_with(
+        "scope = 0.0\n",
+        "scope = 0.0\n[stage.gate]\npass = 0.9\nmax_reworks = 0\n",
+    );
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join(FILE), &text).unwrap();
+    gatecast(tmp.path())
+        .args(["validate", FILE])
+        .assert()
+        .success();
+    gatecast(tmp.path())
+        .args(["run", FILE, "--out", "out", "--quiet", "--formats", "html"])
+        .assert()
+        .success();
+    let json = fs::read_to_string(tmp.path().join("out/summary.json")).unwrap();
+    assert!(json.contains("Discovery"), "{json}");
+}
+
+#[test]
+fn refuses_retraining_every_0_months_or_a_distribution_that_can_draw_0() {
+    refused_at(
+        &retraining_every("0"),
+        "retraining_every_months",
+        "costs.retraining_every_months",
+        "must be greater than 0, got 0",
+    );
+    refused_at(
+        &retraining_every("{ uniform = [-1, 6] }"),
+        "retraining_every_months",
+        "costs.retraining_every_months",
+        "must be greater than 0, but uniform [-1, 6] can draw values from -1 to 6",
+    );
+    refused_at(
+        &retraining_every("{ uniform = [0.1, 6] }"),
+        "retraining_every_months",
+        "costs.retraining_every_months",
+        "the months between retrainings (about a week at the least) must be at least 0.25",
+    );
+}
+
+/// A truncation keeping 3.7e-51 of a normal (cut 15 sd above its mean) is
+/// drawn as written, with a warning naming the file, line, path and mass.
+#[test]
+fn warns_of_a_truncation_that_keeps_almost_none_of_its_distribution() {
+    let text = base_with(
+        "lag_months = 1",
+        "lag_months = { normal = { mean = 5, sd = 1 }, min = 20 }",
+    );
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join(FILE), &text).unwrap();
+    let warning = format!(
+        "warning: {FILE}:{}: at benefit.Time saved.lag_months: the truncation keeps only 3.7e-51 of the distribution's mass",
+        line_of(&text, "min = 20").trim_start_matches("line ")
+    );
+    for args in [
+        vec!["validate", FILE],
+        vec!["run", FILE, "--out", "out", "--quiet", "--formats", "html"],
+    ] {
+        gatecast(tmp.path())
+            .args(&args)
+            .assert()
+            .success()
+            .stderr(predicate::str::starts_with(warning.as_str()));
+    }
+    assert!(tmp.path().join("out/summary.json").is_file());
+}
