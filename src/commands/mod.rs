@@ -3,7 +3,9 @@
 //! themselves are defined in [`crate::cli`].
 
 mod compare;
+mod completions;
 mod init;
+mod man;
 mod run;
 mod solve;
 mod validate;
@@ -44,6 +46,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Init { file, force }) => init::init(&file, force),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Solve(args)) => solve::solve(args),
+        Some(Command::Completions { shell }) => completions::completions(shell),
+        Some(Command::Man) => man::man(),
     }
 }
 

@@ -13,6 +13,7 @@ mod report;
 mod sampling;
 mod sensitivity;
 mod sensitivity_charts;
+mod shell;
 mod solve;
 mod stress;
 mod xlsx;
