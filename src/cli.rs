@@ -48,6 +48,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the JSON Schema (draft 2020-12) of scenario files, which editors
+    /// read to complete and check keys (see schema/scenario.schema.json)
+    Schema,
     /// Print a shell completion script, e.g. `source <(gatecast completions bash)`
     Completions {
         /// The shell to complete in

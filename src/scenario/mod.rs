@@ -7,7 +7,7 @@
 //! draws per iteration.
 
 mod locate;
-mod raw;
+pub(crate) mod raw;
 
 use std::path::Path;
 

@@ -11,6 +11,7 @@ mod engine_stats;
 mod overlay_charts;
 mod report;
 mod sampling;
+mod schema;
 mod sensitivity;
 mod sensitivity_charts;
 mod shell;
