@@ -17,7 +17,7 @@ use crate::stats::sensitivity::Target;
     about,
     args_conflicts_with_subcommands = true,
     after_help = "With no command, gatecast runs: `gatecast` alone simulates the built-in example \
-                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml"
+                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml\n  gatecast completions bash > ~/.local/share/bash-completion/completions/gatecast"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -48,6 +48,17 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the JSON Schema (draft 2020-12) of scenario files, which editors
+    /// read to complete and check keys (see schema/scenario.schema.json)
+    Schema,
+    /// Print a shell completion script, e.g. `source <(gatecast completions bash)`
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `gatecast man | man -l -`
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -3,8 +3,11 @@
 //! themselves are defined in [`crate::cli`].
 
 mod compare;
+mod completions;
 mod init;
+mod man;
 mod run;
+mod schema;
 mod solve;
 mod validate;
 
@@ -47,6 +50,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Init { file, force }) => init::init(&file, force),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Solve(args)) => solve::solve(args),
+        Some(Command::Schema) => schema::schema(),
+        Some(Command::Completions { shell }) => completions::completions(shell),
+        Some(Command::Man) => man::man(),
     }
 }
 

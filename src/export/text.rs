@@ -25,24 +25,44 @@ pub fn headline(s: &Summary) -> String {
         }
         None => out.push_str("; median payback beyond the horizon"),
     }
-    // the gate that kills most, as "1 in N"
-    if let Some((stage, g)) = s
-        .funnel
-        .iter()
-        .filter_map(|f| f.gate.as_ref().map(|g| (&f.stage, g)))
-        .max_by(|a, b| a.1.p_killed.value.total_cmp(&b.1.p_killed.value))
-    {
-        let p = g.p_killed.value;
-        if p >= 0.01 {
-            let one_in = (1.0 / p).round().max(1.0);
-            let _ = write!(
-                out,
-                "; 1 in {one_in:.0} initiatives like this is killed at the {stage} gate"
-            );
-        }
+    if let Some(kills) = kills_phrase(s) {
+        out.push_str("; ");
+        out.push_str(&kills);
     }
     out.push('.');
     out
+}
+
+/// The gate that kills most, in words: "1 in N initiatives like this is
+/// killed at the X gate" (N = 1 / P(killed there), rounded), "K in 10 ..."
+/// when more than half are, "every initiative ..." when all are, and "no
+/// initiative like this is killed at any gate" when none is. `None` when
+/// the scenario has no gate, or when no gate kills 1% or more but some
+/// kill does happen.
+fn kills_phrase(s: &Summary) -> Option<String> {
+    let (stage, g) = s
+        .funnel
+        .iter()
+        .filter_map(|f| f.gate.as_ref().map(|g| (&f.stage, g)))
+        .max_by(|a, b| a.1.p_killed.value.total_cmp(&b.1.p_killed.value))?;
+    let p = g.p_killed.value;
+    let at = format!("killed at the {stage} gate");
+    if s.p_killed.value == 0.0 {
+        Some("no initiative like this is killed at any gate".into())
+    } else if p >= 1.0 {
+        Some(format!("every initiative like this is {at}"))
+    } else if p > 0.5 {
+        // "1 in 1" would claim every one: say how many in 10 instead
+        match (p * 10.0).round() {
+            t if t >= 10.0 => Some(format!("nearly every initiative like this is {at}")),
+            t => Some(format!("{t:.0} in 10 initiatives like this are {at}")),
+        }
+    } else if p >= 0.01 {
+        let one_in = (1.0 / p).round();
+        Some(format!("1 in {one_in:.0} initiatives like this is {at}"))
+    } else {
+        None
+    }
 }
 
 /// " (Latin hypercube)" after the iteration count; nothing for plain

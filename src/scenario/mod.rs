@@ -8,7 +8,7 @@
 
 pub mod limits;
 mod locate;
-mod raw;
+pub(crate) mod raw;
 
 use std::path::Path;
 

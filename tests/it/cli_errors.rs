@@ -15,7 +15,7 @@ use tempfile::TempDir;
 
 /// A small valid scenario: three stages, a gate with rework on the second,
 /// a Bass adoption curve, costs with an overrun and one benefit.
-const BASE: &str = r#"[scenario]
+pub(super) const BASE: &str = r#"[scenario]
 name = "Error test"
 horizon_months = 24
 iterations = 200
@@ -67,7 +67,7 @@ lag_months = 1
 const FILE: &str = "bad.toml";
 
 /// `BASE` with the one occurrence of `from` replaced by `to`.
-fn base_with(from: &str, to: &str) -> String {
+pub(super) fn base_with(from: &str, to: &str) -> String {
     assert_eq!(
         BASE.matches(from).count(),
         1,
@@ -250,6 +250,38 @@ fn fails_with_an_unknown_key_in_a_stage() {
             "stage.Production.colour",
             "unknown key `colour`",
             "`duration_months`",
+        ],
+    );
+}
+
+#[test]
+fn fails_with_an_unknown_curve() {
+    let text = base_with("curve = \"bass\"", "curve = \"gompertz\"");
+    let err = run_fails(&text);
+    says(
+        &err,
+        &[
+            FILE,
+            &line_of(&text, "gompertz"),
+            "adoption.curve",
+            "`gompertz`",
+            "`bass` or `logistic`",
+        ],
+    );
+}
+
+#[test]
+fn fails_with_an_unknown_distribution() {
+    let text = base_with("lag_months = 1", "lag_months = { weibull = [1, 2] }");
+    let err = run_fails(&text);
+    says(
+        &err,
+        &[
+            FILE,
+            &line_of(&text, "weibull"),
+            "benefit.Time saved.lag_months",
+            "unknown key `weibull`",
+            "`pert`",
         ],
     );
 }

@@ -361,3 +361,58 @@ fn writes_the_example_report_for_a_look() {
     std::fs::write(&path, report::html(&s, &charts)).unwrap();
     eprintln!("{} charts; wrote {path}", charts.len());
 }
+
+/// The example with every gate's `pass` and `rework` replaced, and no
+/// usage bar (which could force reworks and so kills).
+fn example_gates(discovery: (f64, f64), later: (f64, f64)) -> String {
+    let toml = EXAMPLE
+        .replacen("pass = 0.85", &format!("pass = {:?}", discovery.0), 1)
+        .replacen("rework = 0.10", &format!("rework = {:?}", discovery.1), 1)
+        .replace("pass = 0.75", &format!("pass = {:?}", later.0))
+        .replace("rework = 0.15", &format!("rework = {:?}", later.1))
+        .replace("min_usage_rate = 0.6", "");
+    assert_ne!(toml, EXAMPLE, "the example's gates changed");
+    toml
+}
+
+#[test]
+fn the_headline_says_every_initiative_when_every_future_is_killed_at_one_gate() {
+    let s = summary_of(&example_gates((0.0, 0.0), (0.75, 0.15)), "t.toml", 500);
+    let h = headline(&s);
+    assert!(
+        h.ends_with("; every initiative like this is killed at the Discovery gate."),
+        "{h}"
+    );
+    assert!(!h.contains("1 in 1 "), "{h}");
+}
+
+#[test]
+fn the_headline_counts_in_tens_when_most_futures_are_killed_at_one_gate() {
+    // kill = 0.8 at Discovery: "1 in 1" would overstate it
+    let s = summary_of(&example_gates((0.2, 0.0), (0.75, 0.15)), "t.toml", 2_000);
+    let h = headline(&s);
+    assert!(
+        h.ends_with("; 8 in 10 initiatives like this are killed at the Discovery gate."),
+        "{h}"
+    );
+}
+
+#[test]
+fn the_headline_says_no_initiative_is_killed_when_no_future_is() {
+    let s = summary_of(&example_gates((1.0, 0.0), (1.0, 0.0)), "t.toml", 500);
+    assert_eq!(s.p_killed.value, 0.0);
+    let h = headline(&s);
+    assert!(
+        h.ends_with("; no initiative like this is killed at any gate."),
+        "{h}"
+    );
+}
+
+#[test]
+fn the_headline_keeps_one_in_n_for_the_example() {
+    let h = headline(example());
+    assert!(
+        h.contains(" initiatives like this is killed at the ") && h.contains("; 1 in "),
+        "{h}"
+    );
+}
