@@ -5,6 +5,7 @@
 mod compare;
 mod init;
 mod run;
+mod serve;
 mod solve;
 mod validate;
 
@@ -26,10 +27,13 @@ use crate::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
 
 /// Runs the command line and turns errors into exit code 2.
 pub fn main() -> ExitCode {
-    // Not installed, Ctrl-C still stops the run; its staging folder then
-    // waits for the next run beside it to remove it.
-    let _ = crate::export::staging::remove_on_interrupt();
     let cli = Cli::parse();
+    // Not installed, Ctrl-C still stops the run; its staging folder then
+    // waits for the next run beside it to remove it. `serve` writes no
+    // folder and stops on Ctrl-C itself.
+    if !matches!(cli.command, Some(Command::Serve(_))) {
+        let _ = crate::export::staging::remove_on_interrupt();
+    }
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -47,6 +51,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Init { file, force }) => init::init(&file, force),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Solve(args)) => solve::solve(args),
+        Some(Command::Serve(args)) => serve::serve(args),
     }
 }
 

@@ -15,6 +15,7 @@ mod report;
 mod sampling;
 mod sensitivity;
 mod sensitivity_charts;
+mod serve;
 mod solve;
 mod stress;
 mod xlsx;
