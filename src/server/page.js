@@ -86,7 +86,7 @@ function gateControl(g) {
 }
 
 function label(path) {
-  return path.replace(/^stage\./, "").replace(/\.gate\./, " gate ").replace(/_/g, " ");
+  return path.replace(/^(stage|benefit)\./, "").replace(/\.gate\./, " gate · ").replace(/\./g, " · ").replace(/_/g, " ");
 }
 
 function resetControl(path) {
@@ -173,7 +173,11 @@ function show(d) {
       const up = f.whatif > f.base;
       cls = (up === (f.better === "up")) ? "better" : "worse";
       delta = up ? "▲" : "▼";
-    } else if (f.base !== f.whatif) { cls = "worse"; delta = "•"; }
+    } else if (f.base !== f.whatif) {
+      // a figure that moved beyond the horizon (or back within it)
+      const gone = f.whatif === null;
+      cls = (gone === (f.better === "down")) ? "worse" : "better";
+    }
     tbody.append(el("tr", { id: "fig-" + f.key },
       el("th", {}, f.label),
       el("td", { class: "base", "data-value": String(f.base) }, f.base_text),

@@ -119,8 +119,19 @@ pub fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: 
     let _ = s
         .write_all(head.as_bytes())
         .and_then(|()| s.write_all(body));
+    // read to the end of the body: by its Content-Length where there is
+    // one (a server may keep the connection open), else to the close
     let mut bytes = Vec::new();
-    let _ = s.read_to_end(&mut bytes);
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+        }
+        if complete(&bytes) {
+            break;
+        }
+    }
     let text = String::from_utf8_lossy(&bytes).to_string();
     let Some((head, rest)) = text.split_once("\r\n\r\n") else {
         return Reply {
@@ -147,6 +158,18 @@ pub fn raw(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: 
         headers: head.to_string(),
         body,
     }
+}
+
+/// True once `bytes` hold a whole answer with a Content-Length.
+fn complete(bytes: &[u8]) -> bool {
+    let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&bytes[..end]).to_ascii_lowercase();
+    head.lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .is_some_and(|n| bytes.len() >= end + 4 + n)
 }
 
 fn unchunk(mut rest: &str) -> String {
