@@ -36,7 +36,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::scenario::Scenario;
-pub use whatif::App;
+pub use whatif::{App, WhatIf};
 
 /// The most iterations one request may ask for.
 pub const MAX_ITERATIONS: u64 = 200_000;
