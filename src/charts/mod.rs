@@ -3,8 +3,9 @@
 //!
 //! Every chart renders to SVG (for the HTML report and slides) and to PNG
 //! (1600x900, 16:9). The PNG's text is drawn with the embedded DejaVu Sans,
-//! so it looks the same on every machine; the SVG names DejaVu Sans with
-//! Verdana (the same metrics) and sans-serif behind it. The look (palette,
+//! so it looks the same on every machine; the SVG carries the subset of
+//! DejaVu Sans its text uses ([`svg_font`]), with DejaVu Sans, Verdana (the
+//! same metrics) and sans-serif named behind it. The look (palette,
 //! type sizes, header, legend, axes) is defined once, in [`theme`].
 //!
 //! A chart is a type implementing [`Chart`]; [`render`] turns one into a
@@ -27,6 +28,7 @@ mod npv;
 pub mod overlay;
 mod payback;
 mod spider;
+pub mod svg_font;
 pub mod theme;
 mod tornado;
 
@@ -169,7 +171,9 @@ pub fn render<C: Chart>(input: &C::Input, svg: bool, png: bool) -> anyhow::Resul
             marks = C::draw(input, &root).map_err(|e| draw_error::<C>(&e))?;
             root.present().map_err(|e| draw_error::<C>(&e))?;
         }
-        svg_text = svg.then_some(text);
+        if svg {
+            svg_text = Some(svg_font::embed(&text).map_err(|e| draw_error::<C>(&e))?);
+        }
     }
     let mut png_bytes = None;
     if png {

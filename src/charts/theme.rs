@@ -85,8 +85,10 @@ fn font_size(size: f64) -> f64 {
     }
 }
 
-/// The embedded font's family name. In the SVG it reads as a CSS list, so a
-/// viewer without DejaVu Sans falls back to Verdana (the same metrics).
+/// The embedded font's family name. In the SVG it reads as a CSS list
+/// behind the subset each SVG carries ([`super::svg_font`]), so a viewer
+/// that ignores it falls back to DejaVu Sans, then Verdana (the same
+/// metrics).
 pub const FAMILY: &str = "DejaVu Sans, Verdana, sans-serif";
 
 /// Registers the embedded DejaVu Sans (regular and bold) once per process.

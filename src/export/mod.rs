@@ -3,6 +3,7 @@
 //! is written, so a failed run leaves nothing half-written; nor does one
 //! stopped by SIGINT or SIGTERM ([`staging`]).
 
+pub mod iterations;
 pub mod staging;
 pub mod text;
 pub mod xlsx;

@@ -167,7 +167,7 @@ fn asset(body: &'static str, kind: &'static str) -> Response {
             (header::CONTENT_TYPE, kind),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src data:; \
                  connect-src 'self'; frame-ancestors 'none'; form-action 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

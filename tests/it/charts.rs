@@ -8,7 +8,7 @@ use gatecast::engine::{self, RunOptions};
 use gatecast::scenario::Scenario;
 use gatecast::summary::Summary;
 
-use crate::common::{chart, mark, svg_words, text_box};
+use crate::common::{assert_svg_carries_its_font, chart, mark, svg_words, text_box};
 
 fn summary_of(toml: &str, name: &str, iterations: u64) -> Summary {
     let sc = Scenario::from_toml(toml, name).unwrap();
@@ -99,6 +99,32 @@ fn every_svg_parses_as_xml_with_the_same_16_by_9_geometry() {
         assert_eq!(root.attribute("width"), Some("1600"), "{}", c.name);
         assert_eq!(root.attribute("height"), Some("900"), "{}", c.name);
     }
+}
+
+#[test]
+fn every_svg_carries_the_glyphs_of_its_text() {
+    for c in example_charts() {
+        assert_svg_carries_its_font(c);
+    }
+    let never = summary_of(NEVER_PAYS_BACK, "never.toml", 300);
+    for c in &charts::render_all(&never, true, false).unwrap() {
+        assert_svg_carries_its_font(c);
+    }
+}
+
+#[test]
+fn the_font_check_catches_a_character_missing_from_the_embedded_font() {
+    let c = chart(example_charts(), "cost-ramp");
+    let svg = c.svg.as_ref().unwrap();
+    let title = c.title.replace('&', "&amp;");
+    assert!(svg.contains(&title));
+    // Ω is drawn nowhere, so it is in no subset
+    let broken = ChartFile {
+        svg: Some(svg.replacen(&title, &format!("{title} Ω"), 1)),
+        ..c.clone()
+    };
+    let caught = std::panic::catch_unwind(|| assert_svg_carries_its_font(&broken));
+    assert!(caught.is_err(), "a missing glyph went unnoticed");
 }
 
 #[test]

@@ -69,3 +69,123 @@ pub fn text_box(t: roxmltree::Node) -> Option<(f64, f64, f64, f64)> {
     };
     Some((left, baseline - 0.73 * em, left + w, baseline + 0.2 * em))
 }
+
+/// One `@font-face` embedded in an SVG: its family, whether it is the bold
+/// face, and the font file.
+pub struct EmbeddedFace {
+    pub family: String,
+    pub bold: bool,
+    pub data: Vec<u8>,
+}
+
+/// The faces of an SVG's `<style>` elements, each with its font data
+/// decoded from the base64 `data:` URL.
+pub fn embedded_faces(doc: &roxmltree::Document) -> Vec<EmbeddedFace> {
+    use base64::Engine as _;
+    let css: String = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("style"))
+        .filter_map(|n| n.text())
+        .collect();
+    css.split("@font-face")
+        .skip(1)
+        .map(|rule| {
+            let field = |name: &str| {
+                let at = rule.find(&format!("{name}:")).unwrap_or_else(|| {
+                    panic!("@font-face without {name}: {rule:.80}");
+                });
+                let v = &rule[at + name.len() + 1..];
+                v[..v.find([';', '}']).unwrap()].trim().to_string()
+            };
+            let src = &rule[rule.find("src:").expect("@font-face without src") + 4..];
+            let b64 = src
+                .strip_prefix("url(data:font/ttf;base64,")
+                .and_then(|s| s.split(')').next())
+                .unwrap_or_else(|| panic!("not an inline TrueType font: {src:.60}"));
+            EmbeddedFace {
+                family: field("font-family").trim_matches('"').to_string(),
+                bold: field("font-weight") == "bold",
+                data: base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// Checks that a chart's SVG parses as XML and carries its font: every
+/// text asks first for a face embedded in the SVG, of its weight, whose
+/// glyphs cover every character of the text with DejaVu Sans's advance and
+/// outline box; the embedded fonts are subsets (under 40 kB in all).
+pub fn assert_svg_carries_its_font(c: &ChartFile) {
+    let svg = c.svg.as_ref().expect("an SVG");
+    let doc =
+        roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{} is not XML: {e}", c.name));
+    let faces = embedded_faces(&doc);
+    assert!(!faces.is_empty(), "{} embeds no font", c.name);
+    let total: usize = faces.iter().map(|f| f.data.len()).sum();
+    assert!(total < 40_000, "{} embeds {total} bytes of font", c.name);
+    let parsed: Vec<(&EmbeddedFace, ttf_parser::Face)> = faces
+        .iter()
+        .map(|f| (f, ttf_parser::Face::parse(&f.data, 0).unwrap()))
+        .collect();
+    let full_regular = ttf_parser::Face::parse(dejavu::sans::regular(), 0).unwrap();
+    let full_bold = ttf_parser::Face::parse(dejavu::sans::bold(), 0).unwrap();
+    for (f, face) in &parsed {
+        assert_eq!(
+            face.is_bold(),
+            f.bold,
+            "{}: the weight of {}",
+            c.name,
+            f.family
+        );
+        assert!(
+            face.number_of_glyphs() < 200,
+            "{}: {} glyphs is no subset",
+            c.name,
+            face.number_of_glyphs()
+        );
+    }
+    let mut texts = 0;
+    for t in doc.descendants().filter(|n| n.has_tag_name("text")) {
+        let family = t.attribute("font-family").unwrap_or_default();
+        let first = family.split(',').next().unwrap_or_default().trim();
+        assert!(
+            family.ends_with(", DejaVu Sans, Verdana, sans-serif"),
+            "{}: font-family {family:?}",
+            c.name
+        );
+        let bold = t.attribute("font-weight") == Some("bold");
+        let (_, face) = parsed
+            .iter()
+            .find(|(f, _)| f.family == first && f.bold == bold)
+            .unwrap_or_else(|| panic!("{}: no embedded {first} (bold {bold})", c.name));
+        let full = if bold { &full_bold } else { &full_regular };
+        for ch in t
+            .text()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+        {
+            let g = face
+                .glyph_index(ch)
+                .filter(|g| g.0 != 0)
+                .unwrap_or_else(|| panic!("{}: {ch:?} is not in the embedded font", c.name));
+            let g_full = full.glyph_index(ch).unwrap();
+            assert_eq!(
+                face.glyph_hor_advance(g),
+                full.glyph_hor_advance(g_full),
+                "{}: the advance of {ch:?}",
+                c.name
+            );
+            assert_eq!(
+                face.glyph_bounding_box(g),
+                full.glyph_bounding_box(g_full),
+                "{}: the outline of {ch:?}",
+                c.name
+            );
+        }
+        texts += 1;
+    }
+    assert!(texts > 0, "{} has no text", c.name);
+}

@@ -13,7 +13,7 @@ use gatecast::engine::{self, Records, RunOptions, Sampling};
 use gatecast::scenario::{Change, Scenario, EXAMPLE_TOML};
 use gatecast::summary::Summary;
 
-use crate::common::{chart, mark, svg_words, text_box};
+use crate::common::{assert_svg_carries_its_font, chart, mark, svg_words, text_box};
 
 const PLAYBOOKS: [&str; 4] = [
     "small-real-deployments",
@@ -158,6 +158,13 @@ fn both_overlays_are_1600_by_900_pngs_and_svgs_that_parse() {
         chart(files, "compare-payback").title,
         "Chance of payback by month — 4 scenarios"
     );
+}
+
+#[test]
+fn both_overlay_svgs_carry_the_glyphs_of_their_text() {
+    for c in playbook_charts() {
+        assert_svg_carries_its_font(c);
+    }
 }
 
 #[test]

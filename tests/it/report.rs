@@ -99,7 +99,6 @@ fn assert_self_contained(html: &str) {
         "https://",
         "<link",
         "@import",
-        "@font-face",
         "<iframe",
         "<object",
         "<embed",
@@ -110,6 +109,14 @@ fn assert_self_contained(html: &str) {
         "url(//",
     ] {
         assert!(!lower.contains(bad), "the report contains {bad:?}");
+    }
+    // the charts' fonts are inline: every `url(` is a data URI or a
+    // reference within the page
+    for (i, _) in lower.match_indices("url(") {
+        assert!(
+            lower[i..].starts_with("url(data:") || lower[i..].starts_with("url(#"),
+            "external url at {i}"
+        );
     }
     // the only `src=` is a data URI (a chart drawn only as PNG)
     for (i, _) in lower.match_indices(" src=\"") {
@@ -162,6 +169,8 @@ fn every_real_chart_appears_with_its_title_and_an_inline_svg() {
     }
     let drawn = charts.iter().filter(|c| c.svg.is_some()).count();
     assert_eq!(html.matches("<svg").count(), drawn);
+    // each inline chart keeps the font it carries
+    assert_eq!(html.matches("<style>@font-face").count(), drawn);
     assert!(!html.contains("<?xml"));
 }
 

@@ -13,7 +13,7 @@ use gatecast::scenario::Scenario;
 use gatecast::stats::sensitivity::Target;
 use gatecast::summary::Summary;
 
-use crate::common::{mark, svg_words, text_box};
+use crate::common::{assert_svg_carries_its_font, mark, svg_words, text_box};
 
 const SEED: u64 = 7;
 
@@ -119,6 +119,13 @@ fn with_the_full_analysis_the_tornado_and_spider_are_drawn() {
         t.title
     );
     assert_valid(chart(files, "spider").unwrap());
+}
+
+#[test]
+fn every_svg_of_the_full_analysis_carries_the_glyphs_of_its_text() {
+    for c in full_charts() {
+        assert_svg_carries_its_font(c);
+    }
 }
 
 #[test]
