@@ -39,6 +39,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// What has to be true: the value of one input at which a goal starts to hold
     Solve(SolveArgs),
+    /// A live what-if page on this computer: move the inputs, see the payback move
+    Serve(ServeArgs),
     /// Write a commented starter scenario that validates and runs
     Init {
         /// Where to write it
@@ -117,6 +119,26 @@ pub struct CompareArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `gatecast serve`: the live what-if page.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The scenario file (TOML); without one, the built-in example
+    pub scenario: Option<PathBuf>,
+    /// The port to listen on (0 picks a free one)
+    #[arg(short, long, default_value_t = 8750, value_name = "N")]
+    pub port: u16,
+    /// The address to listen on. Anything but 127.0.0.1, ::1 or localhost
+    /// lets other computers reach the page, and is warned about
+    #[arg(long, default_value = "127.0.0.1", value_name = "H")]
+    pub host: String,
+    /// Iterations of each run, until the page asks for others (at most 200000)
+    #[arg(short = 'n', long, default_value_t = 10_000, value_name = "N")]
+    pub iterations: u64,
+    /// Random seed [default: the scenario file's `seed`, else 0]
+    #[arg(short, long, value_name = "S")]
+    pub seed: Option<u64>,
 }
 
 /// How the futures are drawn: the same flags for run, compare and solve.

@@ -20,6 +20,7 @@ pub mod precision;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;
+pub mod server;
 pub mod solve;
 pub mod stats;
 pub mod summary;

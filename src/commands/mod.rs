@@ -8,6 +8,7 @@ mod init;
 mod man;
 mod run;
 mod schema;
+mod serve;
 mod solve;
 mod validate;
 
@@ -29,10 +30,13 @@ use crate::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
 
 /// Runs the command line and turns errors into exit code 2.
 pub fn main() -> ExitCode {
-    // Not installed, Ctrl-C still stops the run; its staging folder then
-    // waits for the next run beside it to remove it.
-    let _ = crate::export::staging::remove_on_interrupt();
     let cli = Cli::parse();
+    // Not installed, Ctrl-C still stops the run; its staging folder then
+    // waits for the next run beside it to remove it. `serve` writes no
+    // folder and stops on Ctrl-C itself.
+    if !matches!(cli.command, Some(Command::Serve(_))) {
+        let _ = crate::export::staging::remove_on_interrupt();
+    }
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -53,6 +57,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Schema) => schema::schema(),
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => man::man(),
+        Some(Command::Serve(args)) => serve::serve(args),
     }
 }
 

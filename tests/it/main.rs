@@ -1,6 +1,7 @@
 //! One test binary for every integration test: each file below is a
 //! module, so the crate links once (test build time halved).
 
+mod browser;
 mod charts;
 mod cli_errors;
 mod cli_run;
@@ -17,6 +18,7 @@ mod schema;
 mod sensitivity;
 mod sensitivity_charts;
 mod shell;
+mod serve;
 mod solve;
 mod stress;
 mod xlsx;
