@@ -169,6 +169,16 @@ pub struct RunArgs {
     /// (e.g. 0.005). --iterations is then the cap [default cap: 1000000]
     #[arg(long, value_name = "SE", allow_negative_numbers = true)]
     pub precision: Option<f64>,
+    /// Re-forecast from what has happened: a file holding an [actuals] table
+    /// (it replaces any [actuals] in the scenario file); `gatecast init
+    /// --actuals SCENARIO` writes a starter
+    #[arg(long, value_name = "FILE")]
+    pub actuals: Option<PathBuf>,
+    /// Under actuals: simulate until the effective sample size of the
+    /// weighted futures reaches N. --iterations is then the least run;
+    /// the cap is 1,000,000 iterations, or --iterations when larger
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub min_ess: u64,
     /// A what-if run beside the base with the same random numbers: replace an
     /// input's distribution, e.g. --set 'stage.Pilot.gate.decision_delay_months={ uniform = [3, 6] }'
     #[arg(long, value_name = "PATH=VALUE")]

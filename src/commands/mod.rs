@@ -127,6 +127,21 @@ impl Progress {
         }
     }
 
+    /// Sets how many iterations the bar expects.
+    fn bar_length(&self, n: u64) {
+        self.bar.set_length(n);
+    }
+
+    /// Like [`Progress::inc`], lengthening the bar when a run goes on
+    /// past it (a run under actuals simulates until enough futures agree).
+    fn inc_growing(&self, n: u64) {
+        let (pos, len) = (self.bar.position(), self.bar.length().unwrap_or(0));
+        if pos + n > len {
+            self.bar.inc_length(pos + n - len);
+        }
+        self.inc(n);
+    }
+
     fn finish(&self) {
         self.bar.finish_and_clear();
     }

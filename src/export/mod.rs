@@ -2,6 +2,8 @@
 //! folder beside its destination and renames it into place once everything
 //! is written, so a failed run leaves nothing half-written.
 
+pub mod actuals;
+pub mod reforecast;
 pub mod text;
 pub mod xlsx;
 
@@ -150,8 +152,12 @@ pub fn write_charts(
 }
 
 /// `monthly.csv`: per month, P10/P50/P90 and mean of each indicator
-/// (leading first), then the mean cost by category.
+/// (leading first), then the mean cost by category; under actuals, the
+/// conditioned bands and the prior's (see [`actuals::monthly_csv`]).
 pub fn monthly_csv(s: &Summary) -> io::Result<Vec<u8>> {
+    if let Some(rf) = &s.actuals {
+        return actuals::monthly_csv(s, rf);
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     let bands: Vec<_> = s.monthly.leading.iter().chain(&s.monthly.lagging).collect();
     debug_assert_eq!(bands.len(), INDICATORS.len());

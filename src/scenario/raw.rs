@@ -24,6 +24,8 @@ pub struct RawFile {
     pub correlation: Vec<RawCorrelation>,
     #[serde(default)]
     pub stress: Vec<RawStress>,
+    /// `[actuals]`: what is known so far (see `super::actuals`).
+    pub actuals: Option<super::actuals::RawActuals>,
 }
 
 /// `[[stress]]`: a named what-if run beside the base case.
