@@ -26,6 +26,9 @@ use crate::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML, MAX_ITERATIONS};
 
 /// Runs the command line and turns errors into exit code 2.
 pub fn main() -> ExitCode {
+    // Not installed, Ctrl-C still stops the run; its staging folder then
+    // waits for the next run beside it to remove it.
+    let _ = crate::export::staging::remove_on_interrupt();
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -379,7 +379,7 @@ fn write_comparison(
     );
     dir.write("comparison.md", md.as_bytes())?;
     for (name, s) in stressed.iter().skip(1) {
-        std::fs::create_dir_all(dir.path("stresses"))?;
+        dir.create_dir("stresses")?;
         dir.write(
             &format!("stresses/{}.json", slug(name)),
             &export::summary_json(s)?,

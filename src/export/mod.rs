@@ -1,9 +1,11 @@
 //! The only code that writes files. A run writes into a hidden temporary
 //! folder beside its destination and renames it into place once everything
-//! is written, so a failed run leaves nothing half-written.
+//! is written, so a failed run leaves nothing half-written; nor does one
+//! stopped by SIGINT or SIGTERM ([`staging`]).
 
 pub mod actuals;
 pub mod reforecast;
+pub mod staging;
 pub mod text;
 pub mod xlsx;
 
@@ -17,8 +19,8 @@ use crate::model::COST_PARTS;
 use crate::summary::Summary;
 
 /// An output folder being written: files go to `staging` and appear at
-/// `target` only on [`OutputDir::commit`]. Dropped uncommitted, it removes
-/// the staging folder.
+/// `target` only on [`OutputDir::commit`]. Dropped uncommitted, or the
+/// process stopped by SIGINT or SIGTERM, it removes the staging folder.
 pub struct OutputDir {
     target: PathBuf,
     staging: PathBuf,
@@ -34,7 +36,8 @@ fn cannot_write(path: &Path, e: &io::Error) -> InputError {
 
 impl OutputDir {
     /// Prepares to write `target`; fails now, before any long work, if its
-    /// parent cannot be created or written.
+    /// parent cannot be created or written. Removes the staging folders
+    /// beside it that processes no longer running left behind.
     pub fn create(target: &Path) -> Result<OutputDir, InputError> {
         if target.is_file() {
             return Err(InputError::plain(
@@ -63,10 +66,15 @@ impl OutputDir {
             .file_name()
             .map_or("output".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| cannot_write(target, &e))?;
+        {
+            let mut unfinished = staging::lock();
+            if staging.exists() {
+                fs::remove_dir_all(&staging).map_err(|e| cannot_write(target, &e))?;
+            }
+            fs::create_dir(&staging).map_err(|e| cannot_write(target, &e))?;
+            unfinished.add(&staging);
         }
-        fs::create_dir(&staging).map_err(|e| cannot_write(target, &e))?;
+        staging::remove_stale(&parent, &staging);
         Ok(OutputDir {
             target: target.to_path_buf(),
             staging,
@@ -97,7 +105,22 @@ impl OutputDir {
         fs::write(self.path(name), bytes)
     }
 
+    /// Creates a folder (one level) in the staging folder. Unlike
+    /// `create_dir_all`, it cannot bring back a staging folder that an
+    /// interrupt has just removed.
+    pub fn create_dir(&self, name: &str) -> io::Result<()> {
+        match fs::create_dir(self.path(name)) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && self.path(name).is_dir() => {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     /// Moves the finished folder into place, replacing an earlier run's.
+    /// SIGINT or SIGTERM during the renames waits for them: the earlier
+    /// results stay in place until the new ones take their place, and once
+    /// committed, the new ones are kept.
     pub fn commit(mut self) -> io::Result<PathBuf> {
         let old = self.staging.with_file_name(format!(
             ".{}.old-{}",
@@ -106,20 +129,29 @@ impl OutputDir {
                 .map_or("output".into(), |n| n.to_string_lossy().to_string()),
             std::process::id()
         ));
-        let had_old = self.target.exists();
-        if had_old {
-            fs::rename(&self.target, &old)?;
-        }
-        if let Err(e) = fs::rename(&self.staging, &self.target) {
+        {
+            let mut unfinished = staging::lock();
+            let had_old = self.target.exists();
             if had_old {
-                let _ = fs::rename(&old, &self.target);
+                fs::rename(&self.target, &old)?;
             }
-            return Err(e);
+            if let Err(e) = fs::rename(&self.staging, &self.target) {
+                if had_old {
+                    let _ = fs::rename(&old, &self.target);
+                }
+                return Err(e);
+            }
+            self.committed = true;
+            unfinished.forget(&self.staging);
+            if !had_old {
+                return Ok(self.target.clone());
+            }
+            // the earlier results, now replaced, go too if interrupted
+            unfinished.add(&old);
         }
-        self.committed = true;
-        if had_old {
-            fs::remove_dir_all(&old)?;
-        }
+        let removed = fs::remove_dir_all(&old);
+        staging::lock().forget(&old);
+        removed?;
         Ok(self.target.clone())
     }
 }
@@ -127,7 +159,9 @@ impl OutputDir {
 impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
+            let mut unfinished = staging::lock();
             let _ = fs::remove_dir_all(&self.staging);
+            unfinished.forget(&self.staging);
         }
     }
 }
@@ -139,7 +173,7 @@ pub fn write_charts(
     png: bool,
     svg: bool,
 ) -> io::Result<()> {
-    fs::create_dir_all(dir.path("charts"))?;
+    dir.create_dir("charts")?;
     for c in charts {
         if let (true, Some(bytes)) = (png, &c.png) {
             dir.write(&format!("charts/{}.png", c.name), bytes)?;

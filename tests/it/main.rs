@@ -8,6 +8,8 @@ mod committed_charts;
 mod common;
 mod distributions;
 mod engine_stats;
+#[cfg(unix)]
+mod interrupts;
 mod overlay_charts;
 mod report;
 mod sampling;

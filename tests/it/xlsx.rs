@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 use gatecast::engine::{self, RunOptions};
-use gatecast::export::xlsx::{workbook, workbook_with_cap, MONTHLY_HEADER_ROWS, NO_ITERATIONS_CSV};
+use gatecast::export::xlsx::{
+    workbook, workbook_with_cap, ITERATIONS_SHEET_CAP, MONTHLY_HEADER_ROWS, NO_ITERATIONS_CSV,
+};
 use gatecast::scenario::{Scenario, EXAMPLE_NAME, EXAMPLE_TOML};
 use gatecast::summary::Summary;
 use serde_json::Value;
@@ -340,7 +342,7 @@ fn iterations_sheet_holds_every_row_of_iterations_csv() {
 #[test]
 fn a_capped_iterations_sheet_says_so_there_and_on_the_summary() {
     let run = example(25);
-    let bytes = workbook_with_cap(&run.summary, Some(&run.csv), 10).unwrap();
+    let bytes = workbook_with_cap(&run.summary, Some(&run.csv), 9).unwrap();
     let it = sheet(&bytes, "Iterations");
     let rows = csv_rows(&run.csv);
     let columns = rows[0].len() as u32;
@@ -351,8 +353,41 @@ fn a_capped_iterations_sheet_says_so_there_and_on_the_summary() {
         panic!("a note beside the header")
     };
     assert!(
-        note.starts_with("Capped: shows iterations 1 to 9 of 25"),
+        note.starts_with("Capped: shows iterations 1 to 9 of 25; iterations.csv has all 25."),
         "{note}"
+    );
+    let (v, _) = figure(&sheet(&bytes, "Summary"), "Iterations sheet");
+    assert_eq!(v, Data::String(note));
+}
+
+#[test]
+fn the_iterations_sheet_stops_at_100_000_rows_below_its_header() {
+    assert_eq!(ITERATIONS_SHEET_CAP, 100_000);
+    // one row more than the cap, under a summary that counts them; two
+    // columns keep it quick (the sheet takes the CSV's columns as they are)
+    let run = example(100);
+    let over = ITERATIONS_SHEET_CAP + 1;
+    let mut big = String::from("iteration,npv\n");
+    for i in 1..=over {
+        big.push_str(&format!("{i},{}\n", i as f64 * 1.5));
+    }
+    let csv = run.csv.with_file_name("big.csv");
+    std::fs::write(&csv, big).unwrap();
+    let mut summary = run.summary.clone();
+    summary.iterations = over;
+
+    let bytes = workbook(&summary, Some(&csv)).unwrap();
+    let it = sheet(&bytes, "Iterations");
+    assert_eq!(it.height(), 100_001, "header and 100,000 iterations");
+    assert_eq!(num(&cell(&it, 100_000, 0)), 100_000.0);
+    assert_eq!(num(&cell(&it, 100_000, 1)), 150_000.0);
+    let Data::String(note) = cell(&it, 0, 3) else {
+        panic!("a note beside the header")
+    };
+    assert_eq!(
+        note,
+        "Capped: shows iterations 1 to 100,000 of 100,001; iterations.csv has all 100,001. \
+         The sheet stops there to keep report.xlsx quick to write and to open"
     );
     let (v, _) = figure(&sheet(&bytes, "Summary"), "Iterations sheet");
     assert_eq!(v, Data::String(note));
@@ -377,7 +412,7 @@ fn an_iterations_csv_from_another_run_is_refused() {
     assert!(err.to_string().contains("150 iteration rows"), "{err}");
     // capped, a file too short to reach the cap is caught too
     let short = example(5);
-    let err = workbook_with_cap(&run.summary, Some(&short.csv), 10).unwrap_err();
+    let err = workbook_with_cap(&run.summary, Some(&short.csv), 9).unwrap_err();
     assert!(err.to_string().contains("5 iteration rows"), "{err}");
 }
 
