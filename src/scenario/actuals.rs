@@ -242,6 +242,11 @@ pub fn validate(
         ));
     }
     let n_listed = raw.stage.len();
+    let listed: Vec<String> = raw
+        .stage
+        .iter()
+        .map(|s| s.name.trim().to_string())
+        .collect();
     let mut facts: Vec<StageFact> = Vec::with_capacity(n_listed);
     for (j, s) in raw.stage.into_iter().enumerate() {
         let at = |key: &str| vec![k("actuals"), k("stage"), Seg::Index(j), k(key)];
@@ -262,6 +267,11 @@ pub fn validate(
                 format!("stage \"{name}\" is listed twice: list every stage that has started once, in the scenario's order ({})", quoted(&names))
             } else if index < j {
                 format!("stages out of order: \"{name}\" comes before \"{}\" in the scenario; list them in the scenario's order ({})", facts[j - 1].name, quoted(&names))
+            } else if let Some(skipped) = names[j..index]
+                .iter()
+                .find(|n| listed[j + 1..].iter().any(|l| l == *n))
+            {
+                format!("stages out of order: \"{name}\" is listed before \"{skipped}\", which comes first in the scenario; list them in the scenario's order ({})", quoted(&names))
             } else {
                 format!(
                     "stage \"{name}\" is listed after a gap: {} must be listed before it (every stage that has started, in order: {})",

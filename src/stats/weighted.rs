@@ -40,12 +40,15 @@ pub fn mean_se(values: &[f64], weights: &[f64]) -> Option<(f64, f64)> {
     if total <= 0.0 {
         return None;
     }
+    // the sum of w x over the same sum of w: a share that always holds is
+    // exactly 1
     let mean: f64 = values
         .iter()
         .zip(weights)
         .filter(|(x, w)| !x.is_nan() && **w > 0.0)
-        .map(|(x, w)| (w / total) * x)
-        .sum();
+        .map(|(x, w)| w * x)
+        .sum::<f64>()
+        / total;
     let var: f64 = values
         .iter()
         .zip(weights)

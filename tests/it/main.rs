@@ -1,6 +1,7 @@
 //! One test binary for every integration test: each file below is a
 //! module, so the crate links once (test build time halved).
 
+mod actuals;
 mod charts;
 mod cli_errors;
 mod cli_run;
