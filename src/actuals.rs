@@ -17,9 +17,9 @@
 //! the cap; the decision is taken after each block, in block order, so the
 //! iterations run, and every figure, do not depend on the thread count.
 
-use std::io::{self, Write};
+use std::io;
 
-use crate::engine::{self, Records, RunOptions, RunResult, Watch, BLOCK, INDICATORS};
+use crate::engine::{self, BlockSink, Records, RunOptions, RunResult, Watch, BLOCK, INDICATORS};
 use crate::error::InputError;
 use crate::format::{pct, sig, thousands};
 use crate::model::{Months, Outcome, Workspace, COST_PARTS};
@@ -497,14 +497,15 @@ struct Gathered {
 
 /// Simulates under `opts` (whose `iterations` is taken as the cap
 /// [`Settings::cap`]), weighing each future against the actuals, until the
-/// effective sample size reaches the minimum. Rows of iterations.csv
-/// (without the weights, which are known only at the end) stream to `rows`.
+/// effective sample size reaches the minimum. Each block kept goes to
+/// `sink` (the rows of iterations.csv, without the weights, which are
+/// known only at the end).
 pub fn condition(
     sc: &Scenario,
     likelihood: &Likelihood,
     opts: &RunOptions,
     settings: Settings,
-    rows: Option<&mut (dyn Write + Send)>,
+    sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<Conditioned> {
     let weigh = Weigh::new(sc, likelihood);
@@ -563,7 +564,7 @@ pub fn condition(
         }
         acc.agreeing == 0 && n >= give_up
     };
-    let run = engine::run_watched(sc, &opts, rows, progress, false, &weigh, &mut merged)?;
+    let run = engine::run_watched(sc, &opts, sink, progress, false, &weigh, &mut merged)?;
     let mut acc = Conditioned {
         run,
         settings,

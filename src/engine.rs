@@ -8,7 +8,7 @@
 //! strictly in block order, so every floating-point sum is added up in the
 //! same order on one thread or sixty-four.
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::Mutex;
 
 use rand::seq::SliceRandom;
@@ -524,43 +524,53 @@ impl BlockDraws {
     }
 }
 
-/// The header of `iterations.csv`.
-pub fn csv_header(sc: &Scenario) -> Vec<String> {
-    let mut h = vec!["iteration".to_string()];
-    h.extend(
-        sc.uncertain_inputs()
-            .iter()
-            .map(|&i| sc.inputs[i].path.clone()),
-    );
-    h.extend(
-        [
-            "payback_months",
-            "npv",
-            "roi",
-            "total_cost",
-            "total_benefit",
-            "peak_funding",
-            "furthest_stage",
-            "killed_at_gate",
-            "first_access_month",
-        ]
-        .map(String::from),
-    );
-    h.extend(sc.stages.iter().map(|s| format!("start_month.{}", s.name)));
-    h.extend(
-        sc.stages
-            .iter()
-            .filter(|s| s.gate.is_some())
-            .map(|s| format!("reworks.{}", s.name)),
-    );
-    h
+/// A finished block of iterations, as the engine hands it to a
+/// [`BlockSink`]: row `r` is iteration `first + r` (0-based; outputs number
+/// iterations from 1).
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// 0-based index of the block's first iteration.
+    pub first: u64,
+    /// `inputs[j][r]`: input `j` (every input, in [`Scenario::inputs`]
+    /// order, fixed ones too) of row `r`.
+    pub inputs: &'a [Vec<f64>],
+    /// `outcomes[r]`: the results of row `r`.
+    pub outcomes: &'a [Outcome],
+}
+
+impl Block<'_> {
+    /// How many iterations the block holds.
+    pub fn len(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Whether the block holds no iteration.
+    pub fn is_empty(&self) -> bool {
+        self.outcomes.is_empty()
+    }
+}
+
+/// Where a run's per-iteration results go, block by block (the rows of
+/// `iterations.csv`, see [`crate::export::iterations`]).
+///
+/// [`BlockSink::encode`] runs on the worker threads, inside each block's
+/// parallel work, so that turning rows into bytes stays parallel;
+/// [`BlockSink::consume`] then receives each block's bytes on the merging
+/// thread, strictly in block order, and only for the blocks the run keeps.
+pub trait BlockSink: Send + Sync {
+    /// A finished block's bytes.
+    fn encode(&self, block: &Block<'_>) -> Vec<u8>;
+
+    /// Takes the bytes of the next block, in block order.
+    fn consume(&mut self, bytes: Vec<u8>) -> io::Result<()>;
 }
 
 struct BlockOut<B> {
     records: Records,
     funnel: Funnel,
     monthly: Monthly,
-    rows: Vec<u8>,
+    /// The sink's bytes for the block.
+    encoded: Vec<u8>,
     /// The block's own band sketches, when a run may stop early (otherwise
     /// they go straight into the worker thread's).
     sketches: Option<Vec<Sketch>>,
@@ -568,20 +578,11 @@ struct BlockOut<B> {
     watched: B,
 }
 
-fn fmt_opt(buf: &mut String, v: Option<f64>) -> &str {
-    buf.clear();
-    if let Some(v) = v {
-        use std::fmt::Write as _;
-        let _ = write!(buf, "{v}");
-    }
-    buf.as_str()
-}
-
 fn simulate_block<W: Watch>(
     sc: &Scenario,
     opts: &RunOptions,
     block: u64,
-    rows: bool,
+    sink: Option<&dyn BlockSink>,
     keep_inputs: bool,
     sketches: &mut [Sketch],
     watch: &W,
@@ -591,86 +592,58 @@ fn simulate_block<W: Watch>(
     let mut ws = Workspace::new(sc);
     let mut x = vec![0.0; sc.inputs.len()];
     let mut gate_u = vec![0.0; sc.gate_draws()];
-    let uncertain = sc.uncertain_inputs();
     let mut out = BlockOut {
         records: Records::with_capacity((end - start) as usize),
         funnel: Funnel::new(sc.stages.len()),
         monthly: Monthly::new(sc.horizon_months),
-        rows: Vec::new(),
+        encoded: Vec::new(),
         sketches: None,
         watched: watch.block(start, end),
     };
-    let mut writer = rows.then(|| {
-        csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new())
+    let mut outcomes = Vec::with_capacity(if sink.is_some() {
+        (end - start) as usize
+    } else {
+        0
     });
-    let mut buf = String::new();
     let draws = BlockDraws::new(sc, opts, start, end);
     if keep_inputs {
-        out.records.inputs = uncertain.iter().map(|&j| draws.inputs[j].clone()).collect();
+        out.records.inputs = sc
+            .uncertain_inputs()
+            .iter()
+            .map(|&j| draws.inputs[j].clone())
+            .collect();
     }
-    for (r, i) in (start..end).enumerate() {
+    for r in 0..(end - start) as usize {
         draws.copy_row(r, &mut x, &mut gate_u);
         model::simulate(sc, &x, &gate_u, &mut ws);
         out.records.push(&ws.outcome);
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
         watch.see(&mut out.watched, &x, &ws);
-        if let Some(w) = writer.as_mut() {
-            write_row(w, sc, i + 1, &x, &uncertain, &ws.outcome, &mut buf)
-                .expect("writing to memory cannot fail");
+        if sink.is_some() {
+            outcomes.push(ws.outcome.clone());
         }
     }
-    if let Some(w) = writer {
-        out.rows = w.into_inner().expect("writing to memory cannot fail");
+    if let Some(sink) = sink {
+        out.encoded = sink.encode(&Block {
+            first: start,
+            inputs: &draws.inputs,
+            outcomes: &outcomes,
+        });
     }
     out
 }
 
-fn write_row(
-    w: &mut csv::Writer<Vec<u8>>,
-    sc: &Scenario,
-    iteration: u64,
-    x: &[f64],
-    uncertain: &[usize],
-    o: &Outcome,
-    buf: &mut String,
-) -> csv::Result<()> {
-    w.write_field(iteration.to_string())?;
-    for &id in uncertain {
-        w.write_field(fmt_opt(buf, Some(x[id])))?;
-    }
-    w.write_field(fmt_opt(buf, o.payback))?;
-    w.write_field(fmt_opt(buf, Some(o.npv)))?;
-    w.write_field(fmt_opt(buf, o.roi))?;
-    w.write_field(fmt_opt(buf, Some(o.total_cost)))?;
-    w.write_field(fmt_opt(buf, Some(o.total_benefit)))?;
-    w.write_field(fmt_opt(buf, Some(o.peak_funding)))?;
-    w.write_field(&sc.stages[o.furthest_stage].name)?;
-    w.write_field(o.killed_at.map_or("", |k| sc.stages[k].name.as_str()))?;
-    w.write_field(fmt_opt(buf, o.first_access))?;
-    for s in &o.stage_start {
-        w.write_field(fmt_opt(buf, *s))?;
-    }
-    for (i, st) in sc.stages.iter().enumerate() {
-        if st.gate.is_some() {
-            w.write_field(o.reworks[i].to_string())?;
-        }
-    }
-    w.write_record(None::<&[u8]>)
-}
-
-/// Runs the simulation. Rows of `iterations.csv` (without header) stream to
-/// `rows` in iteration order when given; `progress` hears how many
-/// iterations each finished block held.
+/// Runs the simulation. Each finished block goes to `sink`, when given, in
+/// block order; `progress` hears how many iterations each finished block
+/// held.
 pub fn run(
     sc: &Scenario,
     opts: &RunOptions,
-    rows: Option<&mut (dyn Write + Send)>,
+    sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, rows, progress, false, &(), None)
+    run_with(sc, opts, sink, progress, false, &(), None)
 }
 
 /// Runs until `enough` says so, at most `opts.iterations`.
@@ -684,14 +657,14 @@ pub fn run(
 pub fn run_until(
     sc: &Scenario,
     opts: &RunOptions,
-    rows: Option<&mut (dyn Write + Send)>,
+    sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
     enough: &mut (dyn FnMut(&Records) -> bool + Send),
 ) -> io::Result<RunResult> {
     run_with(
         sc,
         opts,
-        rows,
+        sink,
         progress,
         false,
         &(),
@@ -705,10 +678,10 @@ pub fn run_until(
 pub fn run_keeping_inputs(
     sc: &Scenario,
     opts: &RunOptions,
-    rows: Option<&mut (dyn Write + Send)>,
+    sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, rows, progress, true, &(), None)
+    run_with(sc, opts, sink, progress, true, &(), None)
 }
 
 /// Runs under a [`Watch`], at most `opts.iterations`: after each block has
@@ -720,25 +693,25 @@ pub fn run_keeping_inputs(
 pub fn run_watched<W: Watch>(
     sc: &Scenario,
     opts: &RunOptions,
-    rows: Option<&mut (dyn Write + Send)>,
+    sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
     keep_inputs: bool,
     watch: &W,
     merged: &mut Merged<W>,
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, rows, progress, keep_inputs, watch, Some(merged))
+    run_with(sc, opts, sink, progress, keep_inputs, watch, Some(merged))
 }
 
 fn run_with<W: Watch>(
     sc: &Scenario,
     opts: &RunOptions,
-    mut rows: Option<&mut (dyn Write + Send)>,
+    mut sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
     keep_inputs: bool,
     watch: &W,
     mut enough: Option<&mut Merged<W>>,
 ) -> io::Result<RunResult> {
-    let mut work = |rows: &mut Option<&mut (dyn Write + Send)>| -> io::Result<RunResult> {
+    let mut work = |sink: &mut Option<&mut dyn BlockSink>| -> io::Result<RunResult> {
         let n_blocks = opts.iterations.div_ceil(BLOCK);
         let mut result = RunResult {
             iterations: opts.iterations,
@@ -748,7 +721,6 @@ fn run_with<W: Watch>(
             funnel: Funnel::new(sc.stages.len()),
             monthly: Monthly::new(sc.horizon_months),
         };
-        let want_rows = rows.is_some();
         // Band sketches hold integer counts, so they can be filled per worker
         // thread and merged in any order with the same result; each thread
         // only ever takes its own lock.
@@ -769,13 +741,14 @@ fn run_with<W: Watch>(
         let mut stopped = false;
         while first < n_blocks && !stopped {
             let last = (first + per_round).min(n_blocks);
+            let encoder = sink.as_deref();
             let outs: Vec<BlockOut<W::Block>> = (first..last)
                 .into_par_iter()
                 .map(|b| {
                     let out = if stoppable {
                         let mut own = new_sketches(sc.horizon_months);
                         let mut out =
-                            simulate_block(sc, opts, b, want_rows, keep_inputs, &mut own, watch);
+                            simulate_block(sc, opts, b, encoder, keep_inputs, &mut own, watch);
                         out.sketches = Some(own);
                         out
                     } else {
@@ -783,7 +756,7 @@ fn run_with<W: Watch>(
                         let mut sketches = sketch_sets[worker]
                             .lock()
                             .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        simulate_block(sc, opts, b, want_rows, keep_inputs, &mut sketches, watch)
+                        simulate_block(sc, opts, b, encoder, keep_inputs, &mut sketches, watch)
                     };
                     progress(out.records.npv.len() as u64);
                     out
@@ -794,7 +767,7 @@ fn run_with<W: Watch>(
                     mut records,
                     funnel,
                     monthly,
-                    rows: block_rows,
+                    encoded,
                     sketches: own_sketches,
                     watched,
                 } = out;
@@ -809,8 +782,8 @@ fn run_with<W: Watch>(
                 result.records.append(&mut records);
                 result.funnel.merge(&funnel);
                 result.monthly.merge(&monthly);
-                if let Some(w) = rows.as_mut() {
-                    w.write_all(&block_rows)?;
+                if let Some(sink) = sink.as_mut() {
+                    sink.consume(encoded)?;
                 }
                 if let Some(enough) = enough.as_mut() {
                     stopped = enough(&result.records, watched);
@@ -835,13 +808,13 @@ fn run_with<W: Watch>(
         Ok(result)
     };
     match opts.threads {
-        None => work(&mut rows),
+        None => work(&mut sink),
         Some(t) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(t)
                 .build()
                 .map_err(io::Error::other)?;
-            pool.install(|| work(&mut rows))
+            pool.install(|| work(&mut sink))
         }
     }
 }

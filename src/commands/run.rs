@@ -1,7 +1,7 @@
 //! `gatecast run` (the default command): simulate one scenario, with its
 //! stresses and sensitivity analysis, and write every result.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -11,8 +11,9 @@ use crate::actuals::{self, Conditioned, Likelihood, Settings};
 use crate::charts;
 use crate::cli::{Format, RunArgs};
 use crate::compare::Comparison;
-use crate::engine::{self, RunOptions, RunResult};
+use crate::engine::{self, BlockSink, RunOptions, RunResult};
 use crate::error::InputError;
+use crate::export::iterations::IterationsCsv;
 use crate::export::{self, text, OutputDir};
 use crate::format::{slug, thousands};
 use crate::precision;
@@ -212,9 +213,10 @@ fn actuals_settings(args: &RunArgs, sc: &Scenario) -> Result<Option<Settings>, I
     }))
 }
 
-/// The base run under actuals: iterations.csv streams without its weights
-/// to a side file, then gets them (they are known only at the end). Fails,
-/// writing nothing, when no simulated future agrees with the facts.
+/// The base run under actuals: iterations.csv streams (through the usual
+/// sink) without its weights to a side file, then gets them, which are
+/// known only at the end. Fails, writing nothing, when no simulated future
+/// agrees with the facts.
 fn reforecast_run(
     sc: &Scenario,
     act: &Actuals,
@@ -231,18 +233,18 @@ fn reforecast_run(
     let mut rows = if args.no_iterations_csv {
         None
     } else {
-        Some(
-            dir.file(export::actuals::UNWEIGHTED_ROWS)
-                .with_context(context)?,
-        )
+        let side = dir
+            .file(export::actuals::UNWEIGHTED_ROWS)
+            .with_context(context)?;
+        Some(IterationsCsv::new(sc, side).with_context(context)?)
     };
-    let rows_out = rows.as_mut().map(|f| f as &mut (dyn Write + Send));
-    let c = actuals::condition(sc, &likelihood, opts, settings, rows_out, &|n| {
+    let sink = rows.as_mut().map(|s| s as &mut dyn BlockSink);
+    let c = actuals::condition(sc, &likelihood, opts, settings, sink, &|n| {
         bar.inc_growing(n)
     })
     .with_context(context)?;
-    if let Some(mut f) = rows {
-        f.flush().with_context(context)?;
+    if let Some(rows) = rows {
+        rows.finish().with_context(context)?;
     }
     if let Some(e) = c.disagreement(sc, act) {
         return Err(e.into());
@@ -341,21 +343,15 @@ fn simulate(
     let mut rows = if args.no_iterations_csv {
         None
     } else {
-        let mut f = dir.file("iterations.csv")?;
-        let mut header = csv::Writer::from_writer(Vec::new());
-        header.write_record(engine::csv_header(sc))?;
-        f.write_all(&header.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
-        Some(f)
+        Some(IterationsCsv::new(sc, dir.file("iterations.csv")?)?)
     };
-    let rows_out = rows.as_mut().map(|f| f as &mut (dyn Write + Send));
+    let sink = rows.as_mut().map(|s| s as &mut dyn BlockSink);
     let result = match goal {
-        None => engine::run(sc, opts, rows_out, &|n| bar.inc(n))?,
-        Some(goal) => engine::run_until(sc, opts, rows_out, &|n| bar.inc(n), &mut |rec| {
-            goal.met(rec)
-        })?,
+        None => engine::run(sc, opts, sink, &|n| bar.inc(n))?,
+        Some(goal) => engine::run_until(sc, opts, sink, &|n| bar.inc(n), &mut |rec| goal.met(rec))?,
     };
-    if let Some(mut f) = rows {
-        f.flush()?;
+    if let Some(rows) = rows {
+        rows.finish()?;
     }
     Ok(result)
 }

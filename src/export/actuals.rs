@@ -7,7 +7,7 @@ use std::io;
 
 use super::OutputDir;
 use crate::actuals::Conditioned;
-use crate::engine::{self, INDICATORS};
+use crate::engine::INDICATORS;
 use crate::model::COST_PARTS;
 use crate::reforecast::Reforecast;
 use crate::scenario::{Actuals, Scenario};
@@ -38,8 +38,10 @@ pub fn extra_columns(act: &Actuals) -> Vec<String> {
     h
 }
 
-/// Writes iterations.csv from the side file of unweighted rows, adding
-/// the columns of [`extra_columns`] to each row, then removes the side file.
+/// Writes iterations.csv from the side file that
+/// [`super::iterations::IterationsCsv`] streamed during the run (header and
+/// rows, without weights), adding the columns of [`extra_columns`] to each
+/// row, then removes the side file.
 pub fn write_iterations_csv(
     dir: &OutputDir,
     sc: &Scenario,
@@ -53,10 +55,16 @@ pub fn write_iterations_csv(
             .from_path(&part)
             .map_err(io::Error::other)?;
         let mut w = csv::Writer::from_writer(dir.file("iterations.csv")?);
-        let mut header = engine::csv_header(sc);
-        header.extend(extra_columns(act));
-        w.write_record(&header)?;
         let mut record = csv::ByteRecord::new();
+        // the side file's header, as export::iterations wrote it
+        reader
+            .read_byte_record(&mut record)
+            .map_err(io::Error::other)?;
+        debug_assert_eq!(record.len(), super::iterations::header(sc).len());
+        for name in extra_columns(act) {
+            record.push_field(name.as_bytes());
+        }
+        w.write_byte_record(&record)?;
         let mut i = 0usize;
         let mut buf = String::new();
         while reader

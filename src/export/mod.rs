@@ -4,6 +4,7 @@
 //! stopped by SIGINT or SIGTERM ([`staging`]).
 
 pub mod actuals;
+pub mod iterations;
 pub mod reforecast;
 pub mod staging;
 pub mod text;

@@ -2,6 +2,7 @@
 //! with tolerances of four Monte Carlo standard errors at a fixed seed.
 
 use gatecast::engine::{self, RunOptions};
+use gatecast::export::iterations::IterationsCsv;
 use gatecast::scenario::Scenario;
 use gatecast::summary::Summary;
 
@@ -214,17 +215,15 @@ rank = -0.4
     let correlated = format!("{plain}\n{extra}");
     let columns = |toml: &str| {
         let sc = Scenario::from_toml(toml, "t.toml").unwrap();
-        let mut rows: Vec<u8> = Vec::new();
-        let mut header = csv::Writer::from_writer(Vec::new());
-        header.write_record(engine::csv_header(&sc)).unwrap();
-        rows.extend(header.into_inner().unwrap());
+        let mut sink = IterationsCsv::new(&sc, Vec::new()).unwrap();
         let opts = RunOptions {
             iterations: 10_000,
             seed: 3,
             threads: None,
             sampling: gatecast::engine::Sampling::Mc,
         };
-        engine::run(&sc, &opts, Some(&mut rows), &|_| {}).unwrap();
+        engine::run(&sc, &opts, Some(&mut sink), &|_| {}).unwrap();
+        let rows = sink.finish().unwrap();
         let mut rdr = csv::Reader::from_reader(rows.as_slice());
         let names: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
         let mut cols: Vec<Vec<f64>> = vec![Vec::new(); names.len()];

@@ -3,11 +3,12 @@
 //! same bytes.
 
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Write};
+use std::io::{BufWriter, Cursor};
 use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 use gatecast::engine::{self, RunOptions};
+use gatecast::export::iterations::IterationsCsv;
 use gatecast::export::xlsx::{
     workbook, workbook_with_cap, ITERATIONS_SHEET_CAP, MONTHLY_HEADER_ROWS, NO_ITERATIONS_CSV,
 };
@@ -26,24 +27,16 @@ fn run_toml(toml: &str, iterations: u64) -> Run {
     let sc = Scenario::from_toml(toml, EXAMPLE_NAME).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("iterations.csv");
-    let mut file = BufWriter::new(File::create(&csv).unwrap());
-    let mut header = csv::Writer::from_writer(Vec::new());
-    header.write_record(engine::csv_header(&sc)).unwrap();
-    file.write_all(&header.into_inner().unwrap()).unwrap();
+    let file = BufWriter::new(File::create(&csv).unwrap());
+    let mut rows = IterationsCsv::new(&sc, file).unwrap();
     let opts = RunOptions {
         iterations,
         seed: 7,
         threads: None,
         sampling: gatecast::engine::Sampling::Mc,
     };
-    let r = engine::run(
-        &sc,
-        &opts,
-        Some(&mut file as &mut (dyn Write + Send)),
-        &|_| {},
-    )
-    .unwrap();
-    file.flush().unwrap();
+    let r = engine::run(&sc, &opts, Some(&mut rows), &|_| {}).unwrap();
+    rows.finish().unwrap();
     Run {
         summary: Summary::new(&sc, EXAMPLE_NAME, &r),
         csv,
