@@ -594,7 +594,7 @@ fn the_terminal_opens_with_the_reforecast_before_and_after() {
         "Peak funding P90",
         "WHAT WE HAVE SEEN",
         "POC at month 1.1 (1 rework)",
-        "Usage of 3% at month 5 is at the",
+        "Usage of 2% at month 5 is at the",
         "percentile of what the plan expected",
         "Effective sample size",
         "Pareto k",
@@ -995,5 +995,124 @@ fn a_malformed_actuals_file_names_its_line() {
     assert!(
         e.contains("expected a number") || e.contains("invalid type"),
         "{e}"
+    );
+}
+
+/// The on-plan re-forecast of the example, built through the library.
+fn on_plan() -> Summary {
+    let sc = Scenario::from_toml(gatecast::scenario::EXAMPLE_TOML, "example.toml").unwrap();
+    let text = fs::read_to_string(repo("scenarios/actuals/example-on-plan.toml")).unwrap();
+    let act = sc.actuals_from_toml(&text, "example-on-plan.toml").unwrap();
+    let lik = Likelihood::new(&sc, &act);
+    let opts = RunOptions {
+        iterations: 4096,
+        seed: 42,
+        threads: None,
+        sampling: Sampling::Mc,
+    };
+    let settings = Settings {
+        min_ess: 300.0,
+        min_iterations: 4096,
+        cap: 200_000,
+    };
+    let c = actuals::condition(&sc, &lik, &opts, settings, None, &|_| {}).unwrap();
+    let mut s = Summary::new(&sc, "example.toml", &c.run);
+    let mut rf = reforecast::reforecast(&sc, &act, &s, &c);
+    let drivers =
+        reforecast::conditioned_drivers(&sc, &c, gatecast::stats::sensitivity::Target::Npv);
+    rf.after.sensitivity = Some(drivers.clone());
+    rf.conditioned_drivers = Some(drivers);
+    s.actuals = Some(rf);
+    s
+}
+
+/// The charts, report.html and report.xlsx under actuals draw and state
+/// the re-forecast's own figures, beside the plan's.
+#[test]
+fn the_charts_report_and_workbook_show_the_reforecast_beside_the_plan() {
+    use gatecast::charts::{self, ChartFile};
+    let s = on_plan();
+    let rf = s.actuals.as_ref().unwrap();
+    let files = charts::render_all(&s, true, false).unwrap();
+    let chart = |name: &str| -> &ChartFile {
+        files
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no chart {name}"))
+    };
+    let mark = |c: &ChartFile, label: &str| -> Option<f64> {
+        c.marks
+            .iter()
+            .find(|m| m.label == label)
+            .unwrap_or_else(|| panic!("{} has no mark {label}: {:?}", c.name, c.marks))
+            .value
+    };
+    // the S-curve before and after: each line's figure at 36 months is
+    // its summary's P(payback within 36 months)
+    let payback = chart("reforecast-payback");
+    assert_eq!(
+        mark(payback, "The plan (before the actuals): by month 36"),
+        Some(s.payback.p_within_36_months.unwrap().value)
+    );
+    assert_eq!(
+        mark(payback, "Re-forecast (actuals as of month 5): by month 36"),
+        Some(rf.conditioned.payback.p_within_36_months.unwrap().value)
+    );
+    assert_eq!(
+        mark(payback, "Re-forecast (actuals as of month 5): median"),
+        rf.conditioned.payback.p50.value
+    );
+    // cumulative net cash: the actual points and the as-of line
+    let cash = chart("reforecast-cumulative-net-cash");
+    assert_eq!(mark(cash, "As of month"), Some(5.0));
+    assert_eq!(mark(cash, "Actual at month 3"), Some(-150_000.0));
+    assert_eq!(mark(cash, "Actual at month 5"), Some(-295_000.0));
+    let leading = chart("reforecast-leading");
+    assert_eq!(mark(leading, "usage_rate at month 5"), Some(0.2));
+    assert!(files.iter().any(|c| c.name == "reforecast-tornado"));
+
+    // report.html: well-formed, "Where we are" first, its four figures
+    // numbered before the plan's
+    let html = gatecast::report::html(&s, &files);
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(&html, opts).expect("report.html parses as XML");
+    let where_at = html
+        .find("id=\"where-we-are\"")
+        .expect("a Where we are section");
+    assert!(where_at < html.find("id=\"key-figures\"").unwrap());
+    assert!(html.contains(&gatecast::report::esc(&rf.headline)));
+    assert!(html.contains("id=\"chart-reforecast-payback\""));
+    assert!(html.contains("Figure 1</span>"));
+    assert_eq!(html.matches("id=\"chart-reforecast-payback\"").count(), 1);
+    assert!(html.contains("Before (plan)") && html.contains("After (re-forecast)"));
+
+    // report.xlsx: the Re-forecast sheet first, with the same figures
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    let bytes = gatecast::export::xlsx::workbook(&s, None).unwrap();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names[0], "Re-forecast");
+    assert!(names.iter().any(|n| n == "Re-forecast monthly"));
+    assert!(names.iter().any(|n| n == "Re-forecast drivers"));
+    let r = wb.worksheet_range("Re-forecast").unwrap();
+    let (h, _) = r.end().unwrap();
+    let row = (0..=h)
+        .find(|&i| r.get_value((i, 0)) == Some(&Data::String("P(payback within 36 months)".into())))
+        .expect("a row for P(payback within 36 months)");
+    let num = |c: u32| match r.get_value((row, c)) {
+        Some(Data::Float(v)) => *v,
+        other => panic!("expected a number, got {other:?}"),
+    };
+    assert_eq!(num(1), s.payback.p_within_36_months.unwrap().value);
+    assert_eq!(
+        num(2),
+        rf.conditioned.payback.p_within_36_months.unwrap().value
+    );
+    assert_eq!(
+        num(3),
+        rf.conditioned.payback.p_within_36_months.unwrap().se
     );
 }
