@@ -17,7 +17,7 @@ use crate::stats::sensitivity::Target;
     about,
     args_conflicts_with_subcommands = true,
     after_help = "With no command, gatecast runs: `gatecast` alone simulates the built-in example \
-                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml"
+                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml\n  gatecast init --actuals my-initiative.toml my-actuals.toml\n  gatecast run my-initiative.toml --actuals my-actuals.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,16 +34,24 @@ pub enum Command {
     Validate {
         /// The scenario file (TOML)
         scenario: PathBuf,
+        /// Check an actuals file against the scenario too
+        #[arg(long, value_name = "FILE")]
+        actuals: Option<PathBuf>,
     },
     /// Run several scenario files on the same seed and iterations and compare them
     Compare(CompareArgs),
     /// What has to be true: the value of one input at which a goal starts to hold
     Solve(SolveArgs),
-    /// Write a commented starter scenario that validates and runs
+    /// Write a commented starter scenario that validates and runs, or with
+    /// --actuals an actuals file for a scenario
     Init {
-        /// Where to write it
-        #[arg(default_value = "scenario.toml")]
-        file: PathBuf,
+        /// Where to write it [default: scenario.toml, or actuals.toml with --actuals]
+        file: Option<PathBuf>,
+        /// Write a commented actuals file for this scenario instead: its
+        /// stages, an example observation, every field explained, filled in
+        /// with the plan's medians so that it validates and runs as written
+        #[arg(long, value_name = "SCENARIO")]
+        actuals: Option<PathBuf>,
         /// Replace the file if it exists
         #[arg(long)]
         force: bool,

@@ -43,8 +43,19 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         None => run::run(cli.run),
         Some(Command::Run(args)) => run::run(args),
-        Some(Command::Validate { scenario }) => validate::validate(&scenario),
-        Some(Command::Init { file, force }) => init::init(&file, force),
+        Some(Command::Validate { scenario, actuals }) => {
+            validate::validate(&scenario, actuals.as_deref())
+        }
+        Some(Command::Init {
+            file,
+            actuals: Some(scenario),
+            force,
+        }) => init::init_actuals(&scenario, file.as_deref(), force),
+        Some(Command::Init { file, force, .. }) => init::init(
+            file.as_deref()
+                .unwrap_or(std::path::Path::new("scenario.toml")),
+            force,
+        ),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Solve(args)) => solve::solve(args),
     }

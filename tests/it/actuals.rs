@@ -1116,3 +1116,95 @@ fn the_charts_report_and_workbook_show_the_reforecast_beside_the_plan() {
         rf.conditioned.payback.p_within_36_months.unwrap().se
     );
 }
+
+/// `gatecast init --actuals SCENARIO [FILE]` writes a commented actuals
+/// file that validates and runs as written, for every shipped scenario,
+/// and never replaces a file without --force.
+#[test]
+fn init_writes_an_actuals_file_that_validates_and_runs_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(repo("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        let file = format!("{stem}-actuals.toml");
+        gatecast(tmp.path())
+            .args(["init", "--actuals"])
+            .arg(&path)
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!("Wrote {file}")));
+        let text = fs::read_to_string(tmp.path().join(&file)).unwrap();
+        for needle in [
+            "[actuals]",
+            "as_of_month = ",
+            "date_sd = ",
+            "[[actuals.stage]]",
+            "reworks",
+            "killed",
+            "[[actuals.observe]]",
+            "metric = ",
+            "cumulative_net_cash",
+        ] {
+            assert!(text.contains(needle), "{stem}: {needle:?} in\n{text}");
+        }
+        gatecast(tmp.path())
+            .arg("validate")
+            .arg(&path)
+            .args(["--actuals", &file])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Actuals (").and(predicate::str::contains("valid")));
+        gatecast(tmp.path())
+            .arg("run")
+            .arg(&path)
+            .args(["--actuals", &file, "--quiet", "--out", &stem])
+            .args([
+                "--min-ess",
+                "200",
+                "-n",
+                "4096",
+                "--formats",
+                "svg",
+                "--no-charts",
+            ])
+            .args(["--no-iterations-csv"])
+            .assert()
+            .success();
+        assert!(tmp.path().join(&stem).join("summary.json").is_file());
+    }
+    // the default name, and no replacing without --force
+    gatecast(tmp.path())
+        .args(["init", "--actuals"])
+        .arg(repo("scenarios/example.toml"))
+        .assert()
+        .success();
+    assert!(tmp.path().join("actuals.toml").is_file());
+    gatecast(tmp.path())
+        .args(["init", "--actuals"])
+        .arg(repo("scenarios/example.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists already"));
+}
+
+/// The two shipped actuals files validate against the example.
+#[test]
+fn the_shipped_actuals_files_validate_against_the_example() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["example-on-plan.toml", "example-behind-plan.toml"] {
+        let text = fs::read_to_string(repo(&format!("scenarios/actuals/{f}"))).unwrap();
+        assert!(text.starts_with('#'), "{f} opens with what it represents");
+        gatecast(tmp.path())
+            .arg("validate")
+            .arg(repo("scenarios/example.toml"))
+            .arg("--actuals")
+            .arg(repo(&format!("scenarios/actuals/{f}")))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("As of month 5: 3 stages started"));
+    }
+}
