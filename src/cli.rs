@@ -17,7 +17,7 @@ use crate::stats::sensitivity::Target;
     about,
     args_conflicts_with_subcommands = true,
     after_help = "With no command, gatecast runs: `gatecast` alone simulates the built-in example \
-                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml\n  gatecast completions bash > ~/.local/share/bash-completion/completions/gatecast"
+                  and writes output/example/.\n\nExamples:\n  gatecast run scenarios/pilot-purgatory.toml --iterations 50000\n  gatecast run --sampling sobol --precision 5000 --sensitivity\n  gatecast compare scenarios/small-real-deployments.toml scenarios/pilot-purgatory.toml\n  gatecast solve scenarios/example.toml --vary stage.Pilot.gate.pass --until \"P(payback<=36) >= 0.6\"\n  gatecast validate my-initiative.toml\n  gatecast init my-initiative.toml\n  gatecast completions bash > ~/.local/share/bash-completion/completions/gatecast\n  gatecast init --actuals my-initiative.toml my-actuals.toml\n  gatecast run my-initiative.toml --actuals my-actuals.toml"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +34,9 @@ pub enum Command {
     Validate {
         /// The scenario file (TOML)
         scenario: PathBuf,
+        /// Check an actuals file against the scenario too
+        #[arg(long, value_name = "FILE")]
+        actuals: Option<PathBuf>,
     },
     /// Run several scenario files on the same seed and iterations and compare them
     Compare(CompareArgs),
@@ -41,11 +44,16 @@ pub enum Command {
     Solve(SolveArgs),
     /// A live what-if page on this computer: move the inputs, see the payback move
     Serve(ServeArgs),
-    /// Write a commented starter scenario that validates and runs
+    /// Write a commented starter scenario that validates and runs, or with
+    /// --actuals an actuals file for a scenario
     Init {
-        /// Where to write it
-        #[arg(default_value = "scenario.toml")]
-        file: PathBuf,
+        /// Where to write it [default: scenario.toml, or actuals.toml with --actuals]
+        file: Option<PathBuf>,
+        /// Write a commented actuals file for this scenario instead: its
+        /// stages, an example observation, every field explained, filled in
+        /// with the plan's medians so that it validates and runs as written
+        #[arg(long, value_name = "SCENARIO")]
+        actuals: Option<PathBuf>,
         /// Replace the file if it exists
         #[arg(long)]
         force: bool,
@@ -202,6 +210,16 @@ pub struct RunArgs {
     /// (e.g. 0.005). --iterations is then the cap [default cap: 1000000]
     #[arg(long, value_name = "SE", allow_negative_numbers = true)]
     pub precision: Option<f64>,
+    /// Re-forecast from what has happened: a file holding an [actuals] table
+    /// (it replaces any [actuals] in the scenario file); `gatecast init
+    /// --actuals SCENARIO` writes a starter
+    #[arg(long, value_name = "FILE")]
+    pub actuals: Option<PathBuf>,
+    /// Under actuals: simulate until the effective sample size of the
+    /// weighted futures reaches N. --iterations is then the least run;
+    /// the cap is 1,000,000 iterations, or --iterations when larger
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub min_ess: u64,
     /// A what-if run beside the base with the same random numbers: replace an
     /// input's distribution, e.g. --set 'stage.Pilot.gate.decision_delay_months={ uniform = [3, 6] }'
     #[arg(long, value_name = "PATH=VALUE")]

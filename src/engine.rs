@@ -306,6 +306,33 @@ pub struct RunResult {
     pub monthly: Monthly,
 }
 
+/// Sees every iteration of a run as it is simulated, for figures the
+/// engine does not keep itself (the actuals' likelihood, in
+/// [`crate::actuals`]). Each block of [`BLOCK`] iterations gets its own
+/// state, filled in iteration order on one thread; the states reach the
+/// caller in block order, so what it adds up does not depend on the
+/// thread count.
+pub trait Watch: Sync {
+    /// What watching one block gathers.
+    type Block: Send;
+    /// A fresh state for the block of iterations `start..end`.
+    fn block(&self, start: u64, end: u64) -> Self::Block;
+    /// Sees one iteration: its draws `x` and its simulated workspace.
+    fn see(&self, block: &mut Self::Block, x: &[f64], ws: &Workspace);
+}
+
+/// What a watched run calls after merging each block, in block order: the
+/// records so far and the block's watched state; true ends the run.
+pub type Merged<'a, W> = dyn FnMut(&Records, <W as Watch>::Block) -> bool + Send + 'a;
+
+/// Watching nothing: the plain runs.
+impl Watch for () {
+    type Block = ();
+    fn block(&self, _: u64, _: u64) {}
+    #[inline]
+    fn see(&self, _: &mut (), _: &[f64], _: &Workspace) {}
+}
+
 /// A random stream: one per input (and per gate) per iteration.
 pub type Stream = rand_xoshiro::SplitMix64;
 
@@ -538,7 +565,7 @@ pub trait BlockSink: Send + Sync {
     fn consume(&mut self, bytes: Vec<u8>) -> io::Result<()>;
 }
 
-struct BlockOut {
+struct BlockOut<B> {
     records: Records,
     funnel: Funnel,
     monthly: Monthly,
@@ -547,16 +574,19 @@ struct BlockOut {
     /// The block's own band sketches, when a run may stop early (otherwise
     /// they go straight into the worker thread's).
     sketches: Option<Vec<Sketch>>,
+    /// What the [`Watch`] gathered.
+    watched: B,
 }
 
-fn simulate_block(
+fn simulate_block<W: Watch>(
     sc: &Scenario,
     opts: &RunOptions,
     block: u64,
     sink: Option<&dyn BlockSink>,
     keep_inputs: bool,
     sketches: &mut [Sketch],
-) -> BlockOut {
+    watch: &W,
+) -> BlockOut<W::Block> {
     let start = block * BLOCK;
     let end = (start + BLOCK).min(opts.iterations);
     let mut ws = Workspace::new(sc);
@@ -568,6 +598,7 @@ fn simulate_block(
         monthly: Monthly::new(sc.horizon_months),
         encoded: Vec::new(),
         sketches: None,
+        watched: watch.block(start, end),
     };
     let mut outcomes = Vec::with_capacity(if sink.is_some() {
         (end - start) as usize
@@ -588,6 +619,7 @@ fn simulate_block(
         out.records.push(&ws.outcome);
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
+        watch.see(&mut out.watched, &x, &ws);
         if sink.is_some() {
             outcomes.push(ws.outcome.clone());
         }
@@ -611,7 +643,7 @@ pub fn run(
     sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, sink, progress, false, None)
+    run_with(sc, opts, sink, progress, false, &(), None)
 }
 
 /// Runs until `enough` says so, at most `opts.iterations`.
@@ -629,7 +661,15 @@ pub fn run_until(
     progress: &(dyn Fn(u64) + Sync),
     enough: &mut (dyn FnMut(&Records) -> bool + Send),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, sink, progress, false, Some(enough))
+    run_with(
+        sc,
+        opts,
+        sink,
+        progress,
+        false,
+        &(),
+        Some(&mut |records: &Records, ()| enough(records)),
+    )
 }
 
 /// Runs the simulation and keeps every iteration's uncertain inputs in
@@ -641,16 +681,35 @@ pub fn run_keeping_inputs(
     sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<RunResult> {
-    run_with(sc, opts, sink, progress, true, None)
+    run_with(sc, opts, sink, progress, true, &(), None)
 }
 
-fn run_with(
+/// Runs under a [`Watch`], at most `opts.iterations`: after each block has
+/// been merged (in block order), `merged` receives the records so far and
+/// that block's watched state, and ends the run by answering true (as in
+/// [`run_until`]: the iterations run depend only on the scenario, seed and
+/// sampling, never on the thread count). Keeps the uncertain inputs when
+/// `keep_inputs`, as [`run_keeping_inputs`] does.
+pub fn run_watched<W: Watch>(
+    sc: &Scenario,
+    opts: &RunOptions,
+    sink: Option<&mut dyn BlockSink>,
+    progress: &(dyn Fn(u64) + Sync),
+    keep_inputs: bool,
+    watch: &W,
+    merged: &mut Merged<W>,
+) -> io::Result<RunResult> {
+    run_with(sc, opts, sink, progress, keep_inputs, watch, Some(merged))
+}
+
+fn run_with<W: Watch>(
     sc: &Scenario,
     opts: &RunOptions,
     mut sink: Option<&mut dyn BlockSink>,
     progress: &(dyn Fn(u64) + Sync),
     keep_inputs: bool,
-    mut enough: Option<&mut (dyn FnMut(&Records) -> bool + Send)>,
+    watch: &W,
+    mut enough: Option<&mut Merged<W>>,
 ) -> io::Result<RunResult> {
     let mut work = |sink: &mut Option<&mut dyn BlockSink>| -> io::Result<RunResult> {
         let n_blocks = opts.iterations.div_ceil(BLOCK);
@@ -683,12 +742,13 @@ fn run_with(
         while first < n_blocks && !stopped {
             let last = (first + per_round).min(n_blocks);
             let encoder = sink.as_deref();
-            let outs: Vec<BlockOut> = (first..last)
+            let outs: Vec<BlockOut<W::Block>> = (first..last)
                 .into_par_iter()
                 .map(|b| {
                     let out = if stoppable {
                         let mut own = new_sketches(sc.horizon_months);
-                        let mut out = simulate_block(sc, opts, b, encoder, keep_inputs, &mut own);
+                        let mut out =
+                            simulate_block(sc, opts, b, encoder, keep_inputs, &mut own, watch);
                         out.sketches = Some(own);
                         out
                     } else {
@@ -696,29 +756,37 @@ fn run_with(
                         let mut sketches = sketch_sets[worker]
                             .lock()
                             .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        simulate_block(sc, opts, b, encoder, keep_inputs, &mut sketches)
+                        simulate_block(sc, opts, b, encoder, keep_inputs, &mut sketches, watch)
                     };
                     progress(out.records.npv.len() as u64);
                     out
                 })
                 .collect();
-            for mut out in outs {
+            for out in outs {
+                let BlockOut {
+                    mut records,
+                    funnel,
+                    monthly,
+                    encoded,
+                    sketches: own_sketches,
+                    watched,
+                } = out;
                 if stopped {
                     continue; // simulated past the stop: never seen
                 }
-                if let Some(own) = &out.sketches {
+                if let Some(own) = &own_sketches {
                     for (a, b) in kept_sketches.iter_mut().zip(own) {
                         a.merge(b);
                     }
                 }
-                result.records.append(&mut out.records);
-                result.funnel.merge(&out.funnel);
-                result.monthly.merge(&out.monthly);
+                result.records.append(&mut records);
+                result.funnel.merge(&funnel);
+                result.monthly.merge(&monthly);
                 if let Some(sink) = sink.as_mut() {
-                    sink.consume(std::mem::take(&mut out.encoded))?;
+                    sink.consume(encoded)?;
                 }
                 if let Some(enough) = enough.as_mut() {
-                    stopped = enough(&result.records);
+                    stopped = enough(&result.records, watched);
                 }
             }
             first = last;

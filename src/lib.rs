@@ -6,6 +6,7 @@
 //! runs) -> [`stats`] and [`summary`] (figures, no I/O) -> [`export`] (the
 //! only code that writes files).
 
+pub mod actuals;
 pub mod charts;
 pub mod cli;
 pub mod commands;
@@ -17,6 +18,7 @@ pub mod export;
 pub mod format;
 pub mod model;
 pub mod precision;
+pub mod reforecast;
 pub mod report;
 pub mod scenario;
 pub mod sensitivity;

@@ -210,6 +210,10 @@ pub struct Summary {
     pub npv_histogram: Histogram,
     /// What drives the result, when analysed (see `crate::sensitivity`).
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
+    /// The re-forecast from actuals, when the run had them (MODEL.md 9.2);
+    /// every figure above is then the prior (the plan as written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actuals: Option<crate::reforecast::Reforecast>,
 }
 
 /// A run that stops once a figure is known well enough (`--precision`).
@@ -547,6 +551,7 @@ impl Summary {
             },
             npv_histogram: npv_histogram(&npvs, n),
             sensitivity: None,
+            actuals: None,
         };
         if r.sampling != Sampling::Mc && n >= MIN_BLOCKS * BLOCK {
             summary.use_block_errors(r);
@@ -609,7 +614,7 @@ fn describe_rate(d: &crate::scenario::Input) -> String {
 
 /// A band value read from a sketch is good to 0.78%: keep 6 significant
 /// figures so the files do not suggest more precision than there is.
-fn six_figures(v: f64) -> f64 {
+pub(crate) fn six_figures(v: f64) -> f64 {
     if v == 0.0 || !v.is_finite() {
         return v;
     }

@@ -27,6 +27,7 @@ mod leading_lagging;
 mod npv;
 pub mod overlay;
 mod payback;
+pub mod reforecast;
 mod spider;
 pub mod svg_font;
 pub mod theme;
@@ -121,10 +122,29 @@ pub const SENSITIVITY_CHARTS: &[(Render, Has)] = &[
     }),
 ];
 
+/// The charts of a run under actuals (see [`reforecast`]), each with the
+/// test of whether the summary has what it draws.
+pub const REFORECAST_CHARTS: &[(Render, Has)] = &[
+    (render::<reforecast::ReforecastCash>, |s| {
+        s.actuals.is_some()
+    }),
+    (render::<reforecast::ReforecastPayback>, |s| {
+        s.actuals.is_some()
+    }),
+    (render::<reforecast::ReforecastLeading>, |s| {
+        s.actuals.is_some()
+    }),
+    (render::<reforecast::ReforecastTornado>, |s| {
+        s.actuals
+            .as_ref()
+            .is_some_and(|a| a.after.sensitivity.is_some())
+    }),
+];
+
 /// Renders every chart for the summary in the formats asked for (side by
 /// side; the bytes do not depend on the number of threads): the
-/// [`CHARTS`], then those of [`SENSITIVITY_CHARTS`] the summary has data
-/// for.
+/// [`CHARTS`], then those of [`SENSITIVITY_CHARTS`] and
+/// [`REFORECAST_CHARTS`] the summary has data for.
 pub fn render_all(summary: &Summary, svg: bool, png: bool) -> anyhow::Result<Vec<ChartFile>> {
     let renders: Vec<Render> = CHARTS
         .iter()
@@ -132,6 +152,7 @@ pub fn render_all(summary: &Summary, svg: bool, png: bool) -> anyhow::Result<Vec
         .chain(
             SENSITIVITY_CHARTS
                 .iter()
+                .chain(REFORECAST_CHARTS)
                 .filter(|(_, has)| has(summary))
                 .map(|(r, _)| *r),
         )

@@ -38,6 +38,10 @@ pub enum Kind {
     Stresses,
     /// Scenario files run on the same seed and number of iterations.
     Scenarios,
+    /// The plan (`runs[0]`) and its re-forecast from actuals (`runs[1]`):
+    /// the same simulated futures, the re-forecast's weighted by how well
+    /// they agree with the actuals.
+    Reforecast,
 }
 
 /// One line of an overlay chart.
@@ -94,6 +98,9 @@ impl<'a> Compared<'a> {
             (Kind::Stresses, Some(base)) => {
                 format!("{}: base and stress tests", base.summary.scenario)
             }
+            (Kind::Reforecast, Some(plan)) => {
+                format!("{}: the plan and the re-forecast", plan.summary.scenario)
+            }
             _ => format!("{} scenarios", self.runs.len()),
         }
     }
@@ -111,6 +118,13 @@ impl<'a> Compared<'a> {
             format!("{}- to {}-month horizons", horizons.0, horizons.1)
         };
         match self.kind {
+            Kind::Reforecast => format!(
+                "Source: gatecast {} Monte Carlo simulation, {} runs (seed {}), the re-forecast weighing them by the actuals, {horizon}, scenario file {}",
+                s.gatecast_version,
+                thousands(s.iterations as f64),
+                s.seed,
+                s.scenario_file
+            ),
             Kind::Stresses => format!(
                 "Source: gatecast {} Monte Carlo simulation, {} runs per line on the same random numbers (seed {}), {horizon}, scenario file {}",
                 s.gatecast_version,
@@ -157,6 +171,15 @@ impl<'a> Compared<'a> {
             Kind::Stresses if k == 0 => (0, 6),
             Kind::Stresses => (1 + (k - 1) % (COLORS.len() - 1), 3),
             Kind::Scenarios => (k % COLORS.len(), 4),
+            // the plan grey and dashed, the re-forecast heavy
+            Kind::Reforecast if k == 0 => {
+                return Pen {
+                    color: COLORS[7],
+                    width: 4,
+                    dashed: true,
+                }
+            }
+            Kind::Reforecast => (0, 6),
         };
         let round = match self.kind {
             Kind::Stresses if k > 0 => (k - 1) / (COLORS.len() - 1),
@@ -471,6 +494,25 @@ impl<'a> Chart for PaybackOverlay<'a> {
         let by = |k: usize| curve_at(&curves[k], h_min as f64).unwrap_or(0.0);
         let mut facts = Vec::new();
         match c.kind {
+            Kind::Reforecast if runs.len() == 2 => {
+                facts.push(Fact::new(
+                    format!(
+                        "Re-forecast: {} pay back within {h_min} months ({})",
+                        pct(by(1)),
+                        median(&runs[1])
+                    ),
+                    theme::NAVY,
+                ));
+                facts.push(Fact::new(
+                    format!(
+                        "The plan: {} ({}); the actuals move it {}",
+                        pct(by(0)),
+                        median(&runs[0]),
+                        points(by(1) - by(0))
+                    ),
+                    theme::INK,
+                ));
+            }
             Kind::Stresses => {
                 facts.push(Fact::new(
                     format!(
@@ -539,6 +581,9 @@ impl<'a> Chart for PaybackOverlay<'a> {
         let mut notes = vec![
             "A line ends below 100% by the share of runs with no payback within the horizon; the figure at its end is the share paid back by then.".to_string(),
         ];
+        if c.kind == Kind::Reforecast {
+            notes.push("Both lines count the same simulated futures: the plan alike, the re-forecast weighted by how well each agrees with the actuals.".into());
+        }
         if c.kind == Kind::Stresses {
             notes.push("Each stress reruns the base's futures with one change, so the gap between two lines is the effect of that change alone.".into());
         }

@@ -1,12 +1,15 @@
-//! `gatecast init`: write a commented starter scenario.
+//! `gatecast init`: write a commented starter scenario, or with
+//! `--actuals` a commented actuals file for a scenario.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
 use super::write_stdout;
+use crate::engine::{self, RunOptions, Sampling};
 use crate::error::InputError;
-use crate::scenario::EXAMPLE_TOML;
+use crate::scenario::{Scenario, EXAMPLE_TOML};
+use crate::summary::Summary;
 
 /// The schema's file name, beside a scenario or in a checkout's `schema/`.
 const SCHEMA_FILE: &str = "scenario.schema.json";
@@ -81,4 +84,219 @@ fn schema_line(file: &Path) -> std::io::Result<(String, Option<PathBuf>)> {
         }
     }
     Ok((format!("#:schema ./{SCHEMA_FILE}"), Some(beside)))
+}
+
+/// Writes a commented actuals file for `scenario` to `file` (default
+/// `actuals.toml`), refusing to replace one unless `force`.
+///
+/// The file lists the scenario's stages, those the plan expects to have
+/// started by its as-of month with their planned start (the sum of the
+/// medians of the durations and decision delays before them), the others
+/// commented out; and two example observations at the plan's medians (a
+/// quick run of 4,096 iterations). It validates and runs as written: a
+/// re-forecast from it is the plan's own middle.
+pub(super) fn init_actuals(scenario: &Path, file: Option<&Path>, force: bool) -> Result<()> {
+    let (sc, shown_scenario, _) = super::load(Some(scenario))?;
+    let file = file.unwrap_or(Path::new("actuals.toml"));
+    let shown = file.display().to_string();
+    if file.exists() && !force {
+        return Err(InputError::plain(
+            &shown,
+            "the file exists already: choose another name, or add --force to replace it",
+        )
+        .into());
+    }
+    let text = actuals_starter(&sc, &shown_scenario)?;
+    // what it writes must validate against the scenario as written
+    sc.actuals_from_toml(&text, &shown)?;
+    std::fs::write(file, &text)
+        .map_err(|e| InputError::plain(&shown, format!("cannot write the actuals file: {e}")))?;
+    write_stdout(&format!(
+        "Wrote {shown}: a commented actuals file for {shown_scenario}, filled in with the plan's own medians.\n\
+         Next: replace the dates and values with what has happened, then \
+         `gatecast run {shown_scenario} --actuals {shown}`.\n"
+    ))
+}
+
+/// A number as written in the file: at most `digits` decimals, no
+/// trailing zeros.
+fn num(v: f64, digits: usize) -> String {
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Two significant figures: a round standard deviation.
+fn round2(v: f64) -> f64 {
+    if v <= 0.0 {
+        return v;
+    }
+    let unit = 10f64.powf(v.log10().floor() - 1.0);
+    (v / unit).round() * unit
+}
+
+/// The text of the starter actuals file.
+fn actuals_starter(sc: &Scenario, scenario_file: &str) -> Result<String> {
+    use std::fmt::Write as _;
+    let h = sc.horizon_months as f64;
+    let median = |id: usize| sc.inputs[id].quantile(0.5);
+    // the planned timeline, from the medians
+    let mut starts = Vec::with_capacity(sc.stages.len());
+    let mut t = 0.0;
+    for st in &sc.stages {
+        starts.push(t);
+        t += median(st.duration) + st.gate.as_ref().map_or(0.0, |g| median(g.decision_delay));
+    }
+    let access = sc.stages.iter().position(|st| median(st.scope) > 0.0);
+    let as_of = match access {
+        Some(i) => (starts[i] + 2.0).round(),
+        None => starts.last().copied().unwrap_or(0.0).ceil() + 1.0,
+    }
+    .clamp(1.0, h);
+    let month = as_of.floor().max(1.0) as usize;
+    // the plan's medians at that month, from a quick run of the plan
+    let mut plan = sc.clone();
+    plan.actuals = None;
+    let opts = RunOptions {
+        iterations: 4096,
+        seed: sc.seed,
+        threads: None,
+        sampling: Sampling::Mc,
+    };
+    let run = engine::run(&plan, &opts, None, &|_| {})?;
+    let summary = Summary::new(&plan, scenario_file, &run);
+    let band = |list: &[crate::summary::IndicatorBands], key: &str| {
+        list.iter()
+            .find(|b| b.key == key)
+            .map(|b| b.months[month - 1])
+    };
+    let usage = band(&summary.monthly.leading, "usage_rate");
+    let cash = band(&summary.monthly.lagging, "cumulative_net_cash");
+
+    let mut o = String::new();
+    // a line of TOML with its comment lined up at column 30
+    let line = |o: &mut String, code: String, comment: &str| {
+        let _ = if comment.is_empty() {
+            writeln!(o, "{code}")
+        } else {
+            writeln!(o, "{code:<28} # {comment}")
+        };
+    };
+    let _ = write!(
+        o,
+        "# Actuals for {scenario_file} (\"{name}\"): what is known so far, to re-forecast from.\n\
+         #\n\
+         #   gatecast run {scenario_file} --actuals <this file>\n\
+         #\n\
+         # gatecast weighs each future it simulates from the scenario by how well it\n\
+         # agrees with what is written here (MODEL.md 9.2): a future that contradicts a\n\
+         # stated fact (a stage started, a rework, a kill) counts for nothing; dates and\n\
+         # measurements count by how close they come, within their uncertainty.\n\
+         #\n\
+         # As written, every date and value below is the plan's own median: replace them\n\
+         # with what has happened. Months count from the first day of the first stage\n\
+         # (month m is the interval from m-1 to m); money is in {currency}.\n\n[actuals]\n",
+        name = sc.name,
+        currency = sc.currency,
+    );
+    line(
+        &mut o,
+        format!("as_of_month = {}", num(as_of, 2)),
+        &format!(
+            "what is known as of this month (after 0, at most {})",
+            sc.horizon_months
+        ),
+    );
+    line(
+        &mut o,
+        "date_sd = 0.25".into(),
+        "how precisely the dates are known, in months (a week is about 0.25)",
+    );
+    o.push_str(
+        "\n# Every stage that has started, in the scenario's order, with no gaps.\n\
+         #   name     the stage's name, as in the scenario\n\
+         #   started  the month it started (the first stage at 0)\n\
+         #   reworks  reworks its gate has ordered so far (default 0; at most its max_reworks)\n\
+         #   killed   the month its gate killed the initiative, if it did (last listed stage only)\n",
+    );
+    for (i, st) in sc.stages.iter().enumerate() {
+        let started = i == 0 || starts[i] <= as_of;
+        let c = if started { "" } else { "# " };
+        o.push('\n');
+        line(
+            &mut o,
+            format!("{c}[[actuals.stage]]"),
+            if started {
+                ""
+            } else {
+                "not started by then in the plan: uncomment once it has"
+            },
+        );
+        line(
+            &mut o,
+            format!(
+                "{c}name = \"{}\"",
+                st.name.replace('\\', "\\\\").replace('"', "\\\"")
+            ),
+            "",
+        );
+        line(
+            &mut o,
+            format!("{c}started = {}", num(starts[i], 1)),
+            if i == 0 {
+                "the first stage starts the clock"
+            } else {
+                "the plan's median start"
+            },
+        );
+        if let Some(g) = &st.gate {
+            line(
+                &mut o,
+                format!("{c}reworks = 0"),
+                &format!("at most {} at this gate", g.max_reworks),
+            );
+            if started {
+                line(
+                    &mut o,
+                    format!("# killed = {}", num((starts[i] + 1.0).min(as_of), 1)),
+                    "if its gate killed the initiative",
+                );
+            }
+        }
+    }
+    o.push_str(
+        "\n# Measurements, each with its uncertainty (the standard deviation of its error).\n\
+         #   metric  usage_rate or active_users (at the month's end); costs, benefits or\n\
+         #           net_cash (in the month); cumulative_costs, cumulative_benefits or\n\
+         #           cumulative_net_cash (from month 1 to the month's end)\n\
+         #   month   a whole month, at most as_of_month\n\
+         #   value   what was measured\n\
+         #   sd      how far off it may be, as a standard deviation (greater than 0)\n",
+    );
+    let opened = access.is_some_and(|i| starts[i] < month as f64);
+    if let (Some(u), true) = (usage, opened) {
+        o.push_str("\n[[actuals.observe]]\nmetric = \"usage_rate\"\n");
+        line(&mut o, format!("month = {month}"), "");
+        line(
+            &mut o,
+            format!("value = {}", num(u.p50, 3)),
+            "the plan's median: the share of users with access who are active",
+        );
+        line(&mut o, "sd = 0.05".into(), "");
+    }
+    if let Some(cum) = cash {
+        let sd = round2((cum.p50.abs() * 0.1).max(1000.0));
+        o.push_str("\n[[actuals.observe]]\nmetric = \"cumulative_net_cash\"\n");
+        line(&mut o, format!("month = {month}"), "");
+        line(
+            &mut o,
+            format!("value = {}", num(cum.p50.round(), 0)),
+            &format!("the plan's median, in {}", sc.currency),
+        );
+        line(&mut o, format!("sd = {}", num(sd, 0)), "");
+    }
+    Ok(o)
 }

@@ -50,8 +50,19 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         None => run::run(cli.run),
         Some(Command::Run(args)) => run::run(args),
-        Some(Command::Validate { scenario }) => validate::validate(&scenario),
-        Some(Command::Init { file, force }) => init::init(&file, force),
+        Some(Command::Validate { scenario, actuals }) => {
+            validate::validate(&scenario, actuals.as_deref())
+        }
+        Some(Command::Init {
+            file,
+            actuals: Some(scenario),
+            force,
+        }) => init::init_actuals(&scenario, file.as_deref(), force),
+        Some(Command::Init { file, force, .. }) => init::init(
+            file.as_deref()
+                .unwrap_or(std::path::Path::new("scenario.toml")),
+            force,
+        ),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Solve(args)) => solve::solve(args),
         Some(Command::Schema) => schema::schema(),
@@ -148,6 +159,21 @@ impl Progress {
         {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
+    }
+
+    /// Sets how many iterations the bar expects.
+    fn bar_length(&self, n: u64) {
+        self.bar.set_length(n);
+    }
+
+    /// Like [`Progress::inc`], lengthening the bar when a run goes on
+    /// past it (a run under actuals simulates until enough futures agree).
+    fn inc_growing(&self, n: u64) {
+        let (pos, len) = (self.bar.position(), self.bar.length().unwrap_or(0));
+        if pos + n > len {
+            self.bar.inc_length(pos + n - len);
+        }
+        self.inc(n);
     }
 
     fn finish(&self) {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use super::{load, write_stdout, Progress};
+use crate::actuals::{self, Conditioned, Likelihood, Settings};
 use crate::charts;
 use crate::cli::{Format, RunArgs};
 use crate::compare::Comparison;
@@ -16,8 +17,9 @@ use crate::export::iterations::IterationsCsv;
 use crate::export::{self, text, OutputDir};
 use crate::format::{slug, thousands};
 use crate::precision;
+use crate::reforecast;
 use crate::report;
-use crate::scenario::{parse_dist, Change, Scenario};
+use crate::scenario::{parse_dist, Actuals, Change, Scenario, MAX_ITERATIONS};
 use crate::sensitivity;
 use crate::summary::{self, Summary};
 
@@ -27,8 +29,12 @@ const PRECISION_CAP: u64 = 1_000_000;
 /// Simulates the scenario and writes its results into a staging folder
 /// that replaces the previous results only once everything is written.
 pub(super) fn run(args: RunArgs) -> Result<()> {
-    let (sc, file, folder) = load(args.scenario.as_deref())?;
+    let (mut sc, file, folder) = load(args.scenario.as_deref())?;
+    if let Some(path) = &args.actuals {
+        sc = sc.with_actuals_file(path)?;
+    }
     let goal = precision_goal(&args, &sc)?;
+    let settings = actuals_settings(&args, &sc)?;
     let mut opts = options(&args, &sc, goal.as_ref())?;
     let iterations = opts.iterations;
     let variants = stresses(&sc, &args.set, &args.scale)?;
@@ -44,7 +50,16 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         iterations * (1 + variants.len() as u64),
         !args.quiet && std::io::stderr().is_terminal(),
     );
-    let result = simulate(&sc, &opts, goal.as_ref(), &dir, &args, &bar).with_context(context)?;
+    let (result, conditioned) = match (&sc.actuals, settings) {
+        (Some(act), Some(settings)) => {
+            let c = reforecast_run(&sc, act, &opts, settings, &dir, &args, &bar)?;
+            (c.run.clone(), Some(c))
+        }
+        _ => (
+            simulate(&sc, &opts, goal.as_ref(), &dir, &args, &bar).with_context(context)?,
+            None,
+        ),
+    };
     // nothing non-finite reaches an output (the staging folder, with the
     // rows streamed so far, goes when `dir` drops)
     summary::check_finite(&result).map_err(|e| InputError::plain(&file, e.to_string()))?;
@@ -70,6 +85,14 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     )
     .with_context(context)?;
     summary.sensitivity = Some(drivers);
+    if let (Some(act), Some(c)) = (&sc.actuals, &conditioned) {
+        let mut rf = reforecast::reforecast(&sc, act, &summary, c);
+        let conditioned_drivers = reforecast::conditioned_drivers(&sc, c, args.target.into());
+        rf.after.sensitivity = Some(conditioned_drivers.clone());
+        rf.conditioned_drivers = Some(conditioned_drivers);
+        summary.actuals = Some(rf);
+    }
+    drop(conditioned);
     export::write_reports(&dir, &summary).with_context(context)?;
     let mut written_files: Vec<String> = [
         "summary.md",
@@ -86,13 +109,23 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     // stress tests run beside the base before the report, which shows them
     let mut stressed: Vec<(String, Summary)> = Vec::new();
     if !variants.is_empty() {
-        stressed.push(("Base".to_string(), summary.clone()));
+        match &summary.actuals {
+            None => stressed.push(("Base".to_string(), summary.clone())),
+            Some(rf) => stressed.push(("Base (re-forecast)".to_string(), (*rf.after).clone())),
+        }
         for (name, sc_stressed) in &variants {
-            let r = engine::run(sc_stressed, &opts, None, &|n| bar.inc(n)).with_context(context)?;
-            summary::check_finite(&r).map_err(|e| {
-                InputError::plain(format!("{file}, stress \"{name}\""), e.to_string())
-            })?;
-            stressed.push((name.clone(), Summary::new(sc_stressed, &file, &r)));
+            let s = match &sc_stressed.actuals {
+                None => {
+                    let r = engine::run(sc_stressed, &opts, None, &|n| bar.inc(n))
+                        .with_context(context)?;
+                    summary::check_finite(&r).map_err(|e| {
+                        InputError::plain(format!("{file}, stress \"{name}\""), e.to_string())
+                    })?;
+                    Summary::new(sc_stressed, &file, &r)
+                }
+                Some(act) => stressed_reforecast(sc_stressed, act, name, &file, &opts, &bar)?,
+            };
+            stressed.push((name.clone(), s));
         }
     }
     let comparison = (!stressed.is_empty()).then(|| {
@@ -156,6 +189,103 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         write_stdout(&text)?;
     }
     Ok(())
+}
+
+/// How a run under actuals goes on: at least `--iterations` (default the
+/// scenario's), until the effective sample size reaches `--min-ess`, at
+/// most [`actuals::DEFAULT_CAP`] iterations or `--iterations` when larger.
+/// `None` without actuals.
+fn actuals_settings(args: &RunArgs, sc: &Scenario) -> Result<Option<Settings>, InputError> {
+    if sc.actuals.is_none() {
+        return Ok(None);
+    }
+    if args.precision.is_some() {
+        return Err(InputError::plain(
+            "--precision",
+            "a run under actuals stops on the effective sample size of its weighted futures (--min-ess), not on --precision: leave --precision out",
+        ));
+    }
+    if args.min_ess == 0 {
+        return Err(InputError::plain(
+            "--min-ess",
+            "the effective sample size wanted must be at least 1, got 0",
+        ));
+    }
+    let min_iterations = args.iterations.unwrap_or(sc.iterations);
+    Ok(Some(Settings {
+        min_ess: args.min_ess as f64,
+        min_iterations,
+        cap: min_iterations.clamp(actuals::DEFAULT_CAP, MAX_ITERATIONS),
+    }))
+}
+
+/// The base run under actuals: iterations.csv streams (through the usual
+/// sink) without its weights to a side file, then gets them, which are
+/// known only at the end. Fails, writing nothing, when no simulated future
+/// agrees with the facts.
+fn reforecast_run(
+    sc: &Scenario,
+    act: &Actuals,
+    opts: &RunOptions,
+    settings: Settings,
+    dir: &OutputDir,
+    args: &RunArgs,
+    bar: &Progress,
+) -> Result<Conditioned> {
+    let shown = dir.target().display().to_string();
+    let context = || format!("cannot write the output folder '{shown}'");
+    let likelihood = Likelihood::new(sc, act);
+    bar.bar_length(settings.min_iterations);
+    let mut rows = if args.no_iterations_csv {
+        None
+    } else {
+        let side = dir
+            .file(export::actuals::UNWEIGHTED_ROWS)
+            .with_context(context)?;
+        Some(IterationsCsv::new(sc, side).with_context(context)?)
+    };
+    let sink = rows.as_mut().map(|s| s as &mut dyn BlockSink);
+    let c = actuals::condition(sc, &likelihood, opts, settings, sink, &|n| {
+        bar.inc_growing(n)
+    })
+    .with_context(context)?;
+    if let Some(rows) = rows {
+        rows.finish().with_context(context)?;
+    }
+    if let Some(e) = c.disagreement(sc, act) {
+        return Err(e.into());
+    }
+    if !args.no_iterations_csv {
+        export::actuals::write_iterations_csv(dir, sc, act, &c).with_context(context)?;
+    }
+    Ok(c)
+}
+
+/// A stress under actuals: the stressed plan conditioned on the same
+/// actuals, on as many iterations as the base ran.
+fn stressed_reforecast(
+    sc: &Scenario,
+    act: &Actuals,
+    name: &str,
+    file: &str,
+    opts: &RunOptions,
+    bar: &Progress,
+) -> Result<Summary> {
+    let likelihood = Likelihood::new(sc, act);
+    let settings = Settings {
+        min_ess: f64::INFINITY,
+        min_iterations: opts.iterations,
+        cap: opts.iterations,
+    };
+    let c = actuals::condition(sc, &likelihood, opts, settings, None, &|n| {
+        bar.inc_growing(n)
+    })?;
+    if let Some(mut e) = c.disagreement(sc, act) {
+        e.message = format!("under the stress \"{name}\": {}", e.message);
+        return Err(e.into());
+    }
+    let prior = Summary::new(sc, file, &c.run);
+    Ok(*reforecast::reforecast(sc, act, &prior, &c).after)
 }
 
 /// `--precision SE` as a stopping rule, checked.

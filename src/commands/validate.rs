@@ -16,8 +16,11 @@ macro_rules! outln {
 }
 
 /// Checks the file and prints every uncertain input with its P10/P50/P90.
-pub(super) fn validate(path: &Path) -> Result<()> {
-    let (sc, file, _) = load(Some(path))?;
+pub(super) fn validate(path: &Path, actuals: Option<&Path>) -> Result<()> {
+    let (mut sc, file, _) = load(Some(path))?;
+    if let Some(a) = actuals {
+        sc = sc.with_actuals_file(a)?;
+    }
     let mut out = String::new();
     let uncertain = sc.uncertain_inputs();
     outln!(
@@ -30,6 +33,18 @@ pub(super) fn validate(path: &Path) -> Result<()> {
         sc.horizon_months,
         sc.currency
     );
+    if let Some(a) = &sc.actuals {
+        outln!(
+            out,
+            "Actuals ({}): valid. As of month {}: {} stage{} started, {} observation{}.",
+            a.file,
+            sig(a.as_of_month),
+            a.stages.len(),
+            if a.stages.len() == 1 { "" } else { "s" },
+            a.observations.len(),
+            if a.observations.len() == 1 { "" } else { "s" }
+        );
+    }
     if uncertain.is_empty() {
         outln!(
             out,

@@ -3,7 +3,9 @@
 //! is written, so a failed run leaves nothing half-written; nor does one
 //! stopped by SIGINT or SIGTERM ([`staging`]).
 
+pub mod actuals;
 pub mod iterations;
+pub mod reforecast;
 pub mod staging;
 pub mod text;
 pub mod xlsx;
@@ -185,8 +187,12 @@ pub fn write_charts(
 }
 
 /// `monthly.csv`: per month, P10/P50/P90 and mean of each indicator
-/// (leading first), then the mean cost by category.
+/// (leading first), then the mean cost by category; under actuals, the
+/// conditioned bands and the prior's (see [`actuals::monthly_csv`]).
 pub fn monthly_csv(s: &Summary) -> io::Result<Vec<u8>> {
+    if let Some(rf) = &s.actuals {
+        return actuals::monthly_csv(s, rf);
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
     let bands: Vec<_> = s.monthly.leading.iter().chain(&s.monthly.lagging).collect();
     debug_assert_eq!(bands.len(), INDICATORS.len());

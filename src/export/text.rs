@@ -110,6 +110,9 @@ pub fn precision_note(s: &Summary) -> Option<String> {
 
 /// The short summary printed after a run.
 pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
+    if let Some(rf) = &s.actuals {
+        return super::reforecast::terminal(s, rf, out);
+    }
     let c = &s.currency;
     let mut t = String::new();
     let _ = writeln!(
@@ -220,7 +223,7 @@ pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
 }
 
 /// A target statistic in words: money, a ratio or months.
-fn stat_text(sens: &Sensitivity, v: Option<f64>, currency: &str) -> String {
+pub(crate) fn stat_text(sens: &Sensitivity, v: Option<f64>, currency: &str) -> String {
     match (sens.target, v) {
         (_, None) => "beyond the horizon".into(),
         (Target::Payback, Some(m)) => format!("{m:.1} months"),
@@ -289,7 +292,14 @@ pub fn markdown(s: &Summary) -> String {
     let c = &s.currency;
     let mut t = String::new();
     let _ = writeln!(t, "# {}: gatecast summary\n", s.scenario);
-    let _ = writeln!(t, "**{}**\n", headline(s));
+    match &s.actuals {
+        Some(rf) => {
+            let _ = writeln!(t, "**{}**\n", rf.headline);
+        }
+        None => {
+            let _ = writeln!(t, "**{}**\n", headline(s));
+        }
+    }
     let _ = writeln!(
         t,
         "Scenario file `{}` · {} iterations{} · seed {} · horizon {} months · money in {c} · gatecast {}\n",
@@ -307,6 +317,9 @@ pub fn markdown(s: &Summary) -> String {
     );
     if let Some(note) = precision_note(s) {
         let _ = writeln!(t, "{note}\n");
+    }
+    if let Some(rf) = &s.actuals {
+        t.push_str(&super::reforecast::markdown(s, rf));
     }
     if s.sampling != Sampling::Mc {
         let _ = writeln!(

@@ -13,6 +13,8 @@
 //! The same input gives the same bytes: the document's creation time is
 //! fixed and nothing else in the file depends on the clock.
 
+mod reforecast;
+
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -121,6 +123,11 @@ fn build(summary: &Summary, iterations_csv: Option<&Path>, max_rows: u32) -> Res
         }
     }
 
+    if let Some(rf) = &summary.actuals {
+        let mut sheet = Worksheet::new();
+        reforecast::reforecast_sheet(&mut sheet, summary, rf, &fmt)?;
+        wb.push_worksheet(sheet);
+    }
     let mut sheet = Worksheet::new();
     summary_sheet(&mut sheet, summary, &extent, &fmt)?;
     wb.push_worksheet(sheet);
@@ -137,6 +144,16 @@ fn build(summary: &Summary, iterations_csv: Option<&Path>, max_rows: u32) -> Res
         let mut sheet = Worksheet::new();
         drivers_sheet(&mut sheet, summary, &fmt)?;
         wb.push_worksheet(sheet);
+    }
+    if let Some(rf) = &summary.actuals {
+        let mut sheet = Worksheet::new();
+        reforecast::monthly(&mut sheet, rf, &fmt)?;
+        wb.push_worksheet(sheet);
+        if rf.after.sensitivity.is_some() {
+            let mut sheet = Worksheet::new();
+            reforecast::drivers(&mut sheet, rf, &fmt)?;
+            wb.push_worksheet(sheet);
+        }
     }
     // The Iterations sheet streams to a temporary file row by row (constant
     // memory), so a million rows never sit in memory.

@@ -55,6 +55,12 @@ pub struct Outcome {
     pub decided: Vec<bool>,
     /// Reworks each stage's gate ordered by the horizon.
     pub reworks: Vec<u32>,
+    /// The time of the kill in months, when a gate killed the initiative
+    /// at or before the horizon.
+    pub kill_time: Option<f64>,
+    /// The decision times (months) at which each stage's gate ordered its
+    /// reworks, by the horizon: `rework_times[i].len() == reworks[i]`.
+    pub rework_times: Vec<Vec<f64>>,
 }
 
 /// Buffers reused from one iteration to the next.
@@ -87,6 +93,7 @@ impl Workspace {
                 stage_start: vec![None; sc.stages.len()],
                 decided: vec![false; sc.stages.len()],
                 reworks: vec![0; sc.stages.len()],
+                rework_times: vec![Vec::new(); sc.stages.len()],
                 ..Outcome::default()
             },
             burns: Vec::new(),
@@ -134,7 +141,9 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
     out.stage_start.iter_mut().for_each(|s| *s = None);
     out.decided.iter_mut().for_each(|d| *d = false);
     out.reworks.iter_mut().for_each(|r| *r = 0);
+    out.rework_times.iter_mut().for_each(Vec::clear);
     out.killed_at = None;
+    out.kill_time = None;
     out.first_access = None;
     out.furthest_stage = 0;
     ws.burns.clear();
@@ -203,12 +212,14 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
             if rework && reworks < g.max_reworks {
                 reworks += 1;
                 out.reworks[i] = reworks;
+                out.rework_times[i].push(decision);
                 ws.burns.push((decision, decision + rework_months, rate));
                 decision += rework_months + delay;
                 continue;
             }
             kill = decision;
             out.killed_at = Some(i);
+            out.kill_time = Some(decision);
             break 'stages;
         }
     }

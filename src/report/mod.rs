@@ -10,13 +10,14 @@
 //! can parse it.
 
 mod markup;
+mod reforecast;
 
 use std::fmt::Write as _;
 
 use crate::charts::ChartFile;
 use crate::compare::Comparison;
 use crate::export::text::headline;
-use crate::format::{money, money_short, months, pct, sig, thousands};
+use crate::format::{money, money_short, months, sig, thousands};
 use crate::stats::sensitivity::Target;
 use crate::summary::{IndicatorBands, Pct, Prob, Spread, Summary};
 
@@ -97,9 +98,13 @@ pub fn html_with_stresses(
         STYLE
     );
     cover(&mut o, s, stresses.is_some());
+    let figures = match &s.actuals {
+        Some(rf) => reforecast::where_we_are(&mut o, s, rf, charts),
+        None => 0,
+    };
     key_figures(&mut o, s);
     summary_tables(&mut o, s);
-    let figures = chart_section(&mut o, s, charts);
+    let figures = chart_section(&mut o, s, charts, figures);
     let figures = drivers(&mut o, s, charts, figures);
     if let Some(st) = stresses {
         stress_tests(&mut o, s, st, figures);
@@ -136,6 +141,12 @@ fn charts_len(charts: &[ChartFile]) -> usize {
 }
 
 // ---------------------------------------------------------------- formats
+
+/// A probability as a percentage, escaped for the page ("<0.1%" has a
+/// "<" in it).
+fn pct(p: f64) -> String {
+    esc(&crate::format::pct(p))
+}
 
 /// "± 0.4 points" for a probability's standard error.
 fn se_points(p: &Prob) -> String {
@@ -199,7 +210,7 @@ fn cover(o: &mut String, s: &Summary, stressed: bool) {
          <p class=\"meta\">{} simulated runs{} &#183; {}-month horizon &#183; money in {} &#183; \
          NPV discounted at {} a year &#183; seed {}</p>\n",
         esc(&s.scenario),
-        esc(&headline(s)),
+        esc(&s.actuals.as_ref().map_or_else(|| headline(s), |rf| rf.headline.clone())),
         thousands(s.iterations as f64),
         esc(&crate::export::text::sampling_note(s.sampling)),
         s.horizon_months,
@@ -217,9 +228,20 @@ fn cover(o: &mut String, s: &Summary, stressed: bool) {
     } else {
         ""
     };
+    let where_link = if s.actuals.is_some() {
+        "<a href=\"#where-we-are\">Where we are</a>"
+    } else {
+        ""
+    };
+    if s.actuals.is_some() {
+        o.push_str(
+            "<p class=\"meta\">Under actuals: the section Where we are gives the re-forecast beside the plan; \
+             every other section shows the plan as written, before the actuals.</p>\n",
+        );
+    }
     w!(
         o,
-        "<nav class=\"contents\"><a href=\"#key-figures\">Key figures</a><a href=\"#summary\">All figures</a>\
+        "<nav class=\"contents\">{where_link}<a href=\"#key-figures\">Key figures</a><a href=\"#summary\">All figures</a>\
          <a href=\"#charts\">Charts</a>{drivers_link}{stress_link}<a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
          <a href=\"#run\">Run details</a><a href=\"#guide\">How to read this report</a></nav>\n</header>\n"
     );
@@ -613,7 +635,9 @@ fn summary_tables(o: &mut String, s: &Summary) {
     );
 }
 
-fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile]) -> usize {
+/// The charts after figure `before` (the figures of an earlier section);
+/// returns the number of the last figure drawn.
+fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile], before: usize) -> usize {
     o.push_str(
         "<section id=\"charts\" class=\"major\">\n<h2>Charts</h2>\n\
          <div class=\"callout\"><p><strong>Leading and lagging indicators.</strong> Leading indicators (usage rate and \
@@ -634,12 +658,13 @@ fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile]) -> usize {
             .iter()
             .filter(|c| !CHART_ORDER.iter().any(|(n, _)| *n == c.name))
             .filter(|c| !DRIVER_CHARTS.iter().any(|(n, _)| *n == c.name))
+            .filter(|c| !reforecast::CHARTS.iter().any(|(n, _)| *n == c.name))
             .map(|c| (c, GENERIC_CAPTION)),
     );
     if ordered.is_empty() {
         o.push_str("<p class=\"missing\">No charts were drawn for this run.</p>\n");
     }
-    let mut n = 0;
+    let mut n = before;
     for (chart, caption) in ordered {
         n += 1;
         figure(o, s, n, chart, caption);
@@ -760,7 +785,7 @@ fn drivers(o: &mut String, s: &Summary, charts: &[ChartFile], figures: usize) ->
                      <td class=\"r num\">{} <span class=\"note\">(input &#8804; {})</span></td>\
                      <td class=\"r num\">{} <span class=\"note\">(input &#8805; {})</span></td>",
                     d.spearman,
-                    esc(&pct(d.contribution)),
+                    pct(d.contribution),
                     esc(&driver_value(s, sens.target, d.low)),
                     esc(&sig(d.low_edge)),
                     esc(&driver_value(s, sens.target, d.high)),

@@ -6,6 +6,7 @@
 //! a distribution. The model reads inputs by [`InputId`] from one vector of
 //! draws per iteration.
 
+pub mod actuals;
 pub mod limits;
 mod locate;
 pub(crate) mod raw;
@@ -14,6 +15,7 @@ use std::path::Path;
 
 use crate::dist::Dist;
 use crate::error::InputError;
+pub use actuals::{Actuals, Metric, Observation, StageFact};
 pub use locate::{Locator, Seg};
 use raw::{DistSpec, RawCurve, RawFile};
 
@@ -275,6 +277,9 @@ pub struct Scenario {
     /// each naming the file, line and path (a truncation that keeps almost
     /// none of its distribution). The commands print them on stderr.
     pub warnings: Vec<String>,
+    /// `[actuals]`: what is known so far, when the file says
+    /// (MODEL.md 9.2); see [`Scenario::with_actuals_file`].
+    pub actuals: Option<Actuals>,
 }
 
 /// A what-if on one input.
@@ -563,40 +568,8 @@ impl Scenario {
     pub fn from_toml(text: &str, file: &str) -> Result<Scenario, InputError> {
         let loc = Locator::new(text);
         let de = toml::Deserializer::new(text);
-        let raw: RawFile = serde_path_to_error::deserialize(de).map_err(|e| {
-            let (segs, mut logical) = convert_path(e.path(), &loc);
-            let inner = e.inner();
-            let offset = inner.span().map(|s| s.start).or_else(|| loc.offset(&segs));
-            let mut message = tidy_serde_message(inner.message());
-            if !loc.parsed() {
-                // toml's parse errors run over several lines.
-                let lines: Vec<&str> = message.lines().map(str::trim).collect();
-                message = format!("this is not valid TOML: {}", lines.join(", "));
-            }
-            // A missing key is reported at its table: name the key itself.
-            // A missing top-level table has no line to point at.
-            let mut offset = offset;
-            if let Some(key) = missing_key(inner.message()) {
-                logical = if logical.is_empty() {
-                    offset = None;
-                    key.to_string()
-                } else {
-                    format!("{logical}.{key}")
-                };
-            }
-            let mut err = InputError::plain(file, message);
-            if let Some(off) = offset {
-                let (l, c) = loc.line_col(off);
-                err.line = Some(l as u32);
-                err.column = Some(c as u32);
-                err.source_line = loc.source_line(l);
-                if logical.is_empty() && !loc.parsed() {
-                    logical = loc.path_at_line(l).unwrap_or_default();
-                }
-            }
-            err.path = (!logical.is_empty()).then_some(logical);
-            err
-        })?;
+        let raw: RawFile =
+            serde_path_to_error::deserialize(de).map_err(|e| read_error(&e, &loc, file))?;
         Builder {
             file,
             loc: &loc,
@@ -604,6 +577,32 @@ impl Scenario {
             warnings: Vec::new(),
         }
         .build(raw)
+    }
+
+    /// Reads an actuals file (a file holding `[actuals]` alone) and checks
+    /// it against this scenario; it replaces any `[actuals]` the scenario
+    /// file has. Errors name the actuals file, its line and the path.
+    pub fn with_actuals_file(mut self, path: &Path) -> Result<Scenario, InputError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => e.to_string(),
+            };
+            InputError::plain(&shown, format!("cannot read the actuals file: {why}"))
+        })?;
+        self.actuals = Some(self.actuals_from_toml(&text, &shown)?);
+        Ok(self)
+    }
+
+    /// Parses and checks actuals text (`[actuals]` alone) against this
+    /// scenario; `file` names it in errors.
+    pub fn actuals_from_toml(&self, text: &str, file: &str) -> Result<Actuals, InputError> {
+        let loc = Locator::new(text);
+        let de = toml::Deserializer::new(text);
+        let raw: actuals::RawActualsFile =
+            serde_path_to_error::deserialize(de).map_err(|e| read_error(&e, &loc, file))?;
+        actuals::validate(raw.actuals, &self.stages, self.horizon_months, file, &loc)
     }
 
     /// The ids of the inputs that are uncertain (not fixed).
@@ -625,6 +624,46 @@ impl Scenario {
     }
 }
 
+/// An error serde met reading `file`, located and worded for the user.
+fn read_error(
+    e: &serde_path_to_error::Error<toml::de::Error>,
+    loc: &Locator,
+    file: &str,
+) -> InputError {
+    let (segs, mut logical) = convert_path(e.path(), loc);
+    let inner = e.inner();
+    let offset = inner.span().map(|s| s.start).or_else(|| loc.offset(&segs));
+    let mut message = tidy_serde_message(inner.message());
+    if !loc.parsed() {
+        // toml's parse errors run over several lines.
+        let lines: Vec<&str> = message.lines().map(str::trim).collect();
+        message = format!("this is not valid TOML: {}", lines.join(", "));
+    }
+    // A missing key is reported at its table: name the key itself.
+    // A missing top-level table has no line to point at.
+    let mut offset = offset;
+    if let Some(key) = missing_key(inner.message()) {
+        logical = if logical.is_empty() {
+            offset = None;
+            key.to_string()
+        } else {
+            format!("{logical}.{key}")
+        };
+    }
+    let mut err = InputError::plain(file, message);
+    if let Some(off) = offset {
+        let (l, c) = loc.line_col(off);
+        err.line = Some(l as u32);
+        err.column = Some(c as u32);
+        err.source_line = loc.source_line(l);
+        if logical.is_empty() && !loc.parsed() {
+            logical = loc.path_at_line(l).unwrap_or_default();
+        }
+    }
+    err.path = (!logical.is_empty()).then_some(logical);
+    err
+}
+
 /// Turns serde's path (`stage[1].gate.pass`) into TOML segments and the
 /// user's path (`stage.Pilot.gate.pass`).
 fn convert_path(path: &serde_path_to_error::Path, loc: &Locator) -> (Vec<Seg>, String) {
@@ -639,8 +678,12 @@ fn convert_path(path: &serde_path_to_error::Path, loc: &Locator) -> (Vec<Seg>, S
                     Some(Seg::Key(k)) => k.clone(),
                     _ => String::new(),
                 };
+                // a top-level [[stage]] or [[benefit]] is named by its name
+                let top_level = segs.len() == 2;
                 match loc.array_name(&table, *index) {
-                    Some(name) if table == "stage" || table == "benefit" => words.push(name),
+                    Some(name) if top_level && (table == "stage" || table == "benefit") => {
+                        words.push(name)
+                    }
                     _ => {
                         let last = words.pop().unwrap_or_default();
                         words.push(format!("{last}[{index}]"));
@@ -1244,6 +1287,16 @@ impl<'a> Builder<'a> {
 
         let correlations = self.correlations(raw.correlation)?;
         let stresses = self.stresses(raw.stress, &stages)?;
+        let actuals = match raw.actuals {
+            None => None,
+            Some(a) => Some(actuals::validate(
+                a,
+                &stages,
+                horizon as usize,
+                self.file,
+                self.loc,
+            )?),
+        };
         Ok(Scenario {
             name: meta.name.trim().to_string(),
             currency: currency.trim().to_string(),
@@ -1259,6 +1312,7 @@ impl<'a> Builder<'a> {
             correlations,
             stresses,
             warnings: self.warnings,
+            actuals,
         })
     }
 

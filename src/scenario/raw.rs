@@ -52,6 +52,8 @@ pub struct RawFile {
     /// case, on the same random numbers.
     #[serde(default)]
     pub stress: Vec<RawStress>,
+    /// `[actuals]`: what is known so far (see `super::actuals`).
+    pub actuals: Option<super::actuals::RawActuals>,
 }
 
 /// `[[stress]]`: a named what-if run beside the base case.

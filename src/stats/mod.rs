@@ -1,10 +1,13 @@
 //! Pure statistics: quantiles, intervals and the monthly-band sketch. No I/O.
 
 pub mod correlation;
+pub mod psis;
 pub mod quantile;
 pub mod sensitivity;
 pub mod sketch;
 pub mod sort;
+pub mod weighted;
+pub mod weighted_sketch;
 
 pub use quantile::{percentile_inc, Percentile};
 pub use sketch::Sketch;

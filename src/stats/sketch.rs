@@ -78,12 +78,12 @@ pub struct Sketch {
 }
 
 #[inline]
-fn key(magnitude: f64) -> u32 {
+pub(crate) fn key(magnitude: f64) -> u32 {
     (magnitude.to_bits() >> SHIFT) as u32
 }
 
 #[inline]
-fn midpoint(key: u32) -> f64 {
+pub(crate) fn midpoint(key: u32) -> f64 {
     let lo = f64::from_bits(u64::from(key) << SHIFT);
     let hi = f64::from_bits(u64::from(key + 1) << SHIFT);
     0.5 * (lo + hi)

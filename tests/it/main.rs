@@ -1,6 +1,7 @@
 //! One test binary for every integration test: each file below is a
 //! module, so the crate links once (test build time halved).
 
+mod actuals;
 mod browser;
 mod charts;
 mod cli_errors;
@@ -17,8 +18,8 @@ mod sampling;
 mod schema;
 mod sensitivity;
 mod sensitivity_charts;
-mod shell;
 mod serve;
+mod shell;
 mod solve;
 mod stress;
 mod xlsx;
