@@ -31,6 +31,8 @@
 //!     --binary target/release/gatecast --cases 300
 //! ```
 //!
+//! `--first I` starts at case `I` (to rerun one case: `--first I --cases 1`).
+//!
 //! It prints the counts (cases, accepted, refused, panics, hangs, ...) and
 //! the slowest case, writes every failing case's TOML under `--out`
 //! (default `target/fuzz`), and exits 1 on any failure.
@@ -58,6 +60,7 @@ const ITERATIONS: u64 = 50;
 
 struct Args {
     cases: u64,
+    first: u64,
     seed: u64,
     binary: Option<PathBuf>,
     out: PathBuf,
@@ -68,7 +71,7 @@ struct Args {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: fuzz [--cases N] [--seed S] [--binary PATH] [--out DIR] [--timeout SECONDS] [--scenarios DIR] [--show-refusals]"
+        "usage: fuzz [--cases N] [--first I] [--seed S] [--binary PATH] [--out DIR] [--timeout SECONDS] [--scenarios DIR] [--show-refusals]"
     );
     std::process::exit(2)
 }
@@ -77,6 +80,7 @@ fn parse_args() -> Args {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut a = Args {
         cases: 10_000,
+        first: 0,
         seed: 1,
         binary: None,
         out: root.join("target").join("fuzz"),
@@ -89,6 +93,7 @@ fn parse_args() -> Args {
         let mut value = || it.next().unwrap_or_else(|| usage());
         match flag.as_str() {
             "--cases" => a.cases = value().parse().unwrap_or_else(|_| usage()),
+            "--first" => a.first = value().parse().unwrap_or_else(|_| usage()),
             "--seed" => a.seed = value().parse().unwrap_or_else(|_| usage()),
             "--binary" => {
                 // each case runs in a folder of its own: resolve the path now
@@ -719,7 +724,7 @@ fn main() -> ExitCode {
             }
         });
 
-        (0..args.cases).into_par_iter().for_each(|i| {
+        (args.first..args.first + args.cases).into_par_iter().for_each(|i| {
             let text = case_text(&bases, &all, args.seed, i);
             let t0 = Instant::now();
             in_flight

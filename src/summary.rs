@@ -375,7 +375,13 @@ pub fn check_finite(r: &RunResult) -> Result<(), NonFinite> {
     // the non-finite values each figure may hold on purpose
     let allowed = |figure: &str, i: usize, v: f64| match figure {
         "payback" => v == f64::INFINITY,
-        "ROI" => v.is_nan() && rec.total_cost.get(i) == Some(&0.0),
+        "ROI" => {
+            v.is_nan()
+                && rec
+                    .total_cost
+                    .get(i)
+                    .is_some_and(|c| c.abs() < crate::scenario::limits::SMALLEST)
+        }
         "time of first access" => v.is_nan(),
         _ => false,
     };

@@ -328,7 +328,12 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
     out.npv = npv;
     out.total_cost = total_cost;
     out.total_benefit = total_benefit;
-    out.roi = (total_cost != 0.0).then(|| (total_benefit - total_cost) / total_cost);
+    // MODEL.md 7: undefined when total costs are 0. A total below the
+    // smallest amount a scenario may write (a draw from a beta or a
+    // truncated normal that underflows, times every cost) is 0 for this
+    // purpose: dividing by it would overflow to an infinite ROI.
+    out.roi = (total_cost.abs() >= crate::scenario::limits::SMALLEST)
+        .then(|| (total_benefit - total_cost) / total_cost);
     out.peak_funding = (-min_cum).max(0.0);
 }
 

@@ -1320,6 +1320,42 @@ fn a_scenario_at_the_limits_runs_and_writes_finite_figures() {
     }
 }
 
+/// The fuzzer's case 874,096: an overrun drawn from a beta with a = 0.01
+/// underflows to a few times 1e-310, and so do the total costs it
+/// multiplies. ROI is then undefined (MODEL.md 7, costs of 0), not infinite:
+/// the run succeeds and iterations.csv leaves those ROIs empty.
+#[test]
+fn an_overrun_that_underflows_leaves_roi_empty_rather_than_infinite() {
+    let text = BASE.replacen(
+        "overrun = { lognormal = { p10 = 1.0, p90 = 1.5 } }",
+        "overrun = { beta = { a = 0.01, b = 1e4 } }",
+        1,
+    );
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join(FILE), &text).unwrap();
+    gatecast(tmp.path())
+        .args(["run", FILE, "--out", "out", "--quiet", "-n", "200"])
+        .args(["--formats", "html"])
+        .assert()
+        .success();
+    let csv = fs::read_to_string(tmp.path().join("out").join("iterations.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let roi = header.iter().position(|h| h.starts_with("roi")).unwrap();
+    let (mut empty, mut rows) = (0, 0);
+    for line in lines {
+        let field = line.split(',').nth(roi).unwrap();
+        assert!(!field.to_ascii_lowercase().contains("inf"), "ROI {field}");
+        rows += 1;
+        empty += usize::from(field.is_empty());
+    }
+    assert_eq!(rows, 200);
+    // with total costs before the overrun near 1e5-1e6, ROI is empty when
+    // the overrun is below about 1e-15: I(1e-15; 0.01, 1e4) ~ x^a / (a B(a, b))
+    // = 0.708 / 0.907 ~ 0.78, so about 156 of 200, and never all of them
+    assert!(empty > 60 && empty < 200, "{empty} empty ROIs of 200");
+}
+
 // ------------------------------------------------ the contract, MODEL.md section 1
 
 /// A gate that can only pass or kill needs no rework_months: max_reworks
