@@ -9,6 +9,7 @@
 #   bash benches/engine.sh            # all cases
 #   THREADS=2 bash benches/engine.sh  # pin the worker threads
 #   ONLY=sensitivity bash benches/engine.sh  # only the cases whose label has this
+#   ONLY=/ RUNS=5 bash benches/engine.sh     # only the two ratios (floor, iterations.csv)
 #
 # Needs /usr/bin/time (Debian package `time`). Nothing is timed in tests.
 set -euo pipefail
@@ -42,7 +43,48 @@ measure() {
   printf '%-66s %6s s  (%s-%s)  %5d MB  %6s s\n' "$label" "$median" "$min" "$max" $((mem / 1024)) "$cpu"
 }
 
+# Issue 8's two ratios, each from alternating whole runs (A B A B ...) on
+# the same machine, as the medians' ratio: the shared machine's speed
+# drifts from minute to minute, and alternating spreads the drift over both.
+#  - gatecast against ../shared/floor, the bare loop making the same draws
+#    and curve evaluations with no bookkeeping (at most 2.5);
+#  - the run writing iterations.csv against the same run without it (at
+#    most 1.8).
+ratio() {
+  local label=$1 limit=$2 a=$3 b=$4 as=() bs=()
+  [[ -n "${ONLY:-}" && "$label" != *"$ONLY"* ]] && return 0
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e" -o "$tmp/a" bash -c "$a" >/dev/null
+    /usr/bin/time -f "%e" -o "$tmp/b" bash -c "$b" >/dev/null
+    as+=("$(cat "$tmp/a")")
+    bs+=("$(cat "$tmp/b")")
+  done
+  local ma mb
+  ma=$(printf '%s\n' "${as[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  mb=$(printf '%s\n' "${bs[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  awk -v l="$label" -v a="$ma" -v b="$mb" -v lim="$limit" 'BEGIN {
+    r = a / b
+    printf "%-66s %5.2f  (%s s / %s s, at most %s: %s)\n", l, r, a, b, lim, (r <= lim ? "ok" : "OVER") }'
+}
+
+floor=target/floor/release/floor
+if [ -d ../shared/floor ]; then
+  cargo build --release --quiet --manifest-path ../shared/floor/Cargo.toml --target-dir target/floor
+fi
+
 echo "gatecast $("$bin" --version | cut -d' ' -f2) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+printf '%-66s %5s\n' "ratio of medians" "ratio"
+if [ -x "$floor" ]; then
+  ratio "1,000,000 iterations, no iterations.csv / the floor (tight)" 2.5 \
+    "$bin run scenarios/enterprise-stage-gate.toml -n 1000000 --no-iterations-csv ${threads[*]} --quiet --out $tmp/r1" \
+    "$floor 1000000 tight"
+else
+  echo "(no ../shared/floor here: the ratio to the floor is not measured)"
+fi
+ratio "1,000,000 iterations, with iterations.csv / without (no xlsx)" 1.8 \
+  "$bin run scenarios/enterprise-stage-gate.toml -n 1000000 --formats png,svg,html ${threads[*]} --quiet --out $tmp/r2" \
+  "$bin run scenarios/enterprise-stage-gate.toml -n 1000000 --formats png,svg,html --no-iterations-csv ${threads[*]} --quiet --out $tmp/r3"
+echo
 printf '%-66s %8s  %11s  %8s  %8s\n' "case" "median" "(min-max)" "peak mem" "cpu"
 measure "enterprise-stage-gate, 1,000,000 iterations, no iterations.csv" \
   scenarios/enterprise-stage-gate.toml -n 1000000 --no-iterations-csv

@@ -724,90 +724,91 @@ fn main() -> ExitCode {
             }
         });
 
-        (args.first..args.first + args.cases).into_par_iter().for_each(|i| {
-            let text = case_text(&bases, &all, args.seed, i);
-            let t0 = Instant::now();
-            in_flight
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(i, t0);
-            let verdict = match &args.binary {
-                None => catch_unwind(AssertUnwindSafe(|| run_in_process(&text, i))).unwrap_or_else(
-                    |_| {
-                        Verdict::Panic(
-                            PANIC
-                                .with(|p| p.borrow_mut().take())
-                                .unwrap_or_else(|| "a panic".into()),
-                        )
-                    },
-                ),
-                Some(b) => {
-                    let dir = args.out.join("cases").join(format!("case{i}"));
-                    let v = run_binary(b, &text, &dir, args.timeout);
-                    if !v.failed() {
-                        let _ = fs::remove_dir_all(&dir);
+        (args.first..args.first + args.cases)
+            .into_par_iter()
+            .for_each(|i| {
+                let text = case_text(&bases, &all, args.seed, i);
+                let t0 = Instant::now();
+                in_flight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(i, t0);
+                let verdict = match &args.binary {
+                    None => catch_unwind(AssertUnwindSafe(|| run_in_process(&text, i)))
+                        .unwrap_or_else(|_| {
+                            Verdict::Panic(
+                                PANIC
+                                    .with(|p| p.borrow_mut().take())
+                                    .unwrap_or_else(|| "a panic".into()),
+                            )
+                        }),
+                    Some(b) => {
+                        let dir = args.out.join("cases").join(format!("case{i}"));
+                        let v = run_binary(b, &text, &dir, args.timeout);
+                        if !v.failed() {
+                            let _ = fs::remove_dir_all(&dir);
+                        }
+                        v
                     }
-                    v
+                };
+                let took = t0.elapsed();
+                in_flight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&i);
+                let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+                if took > c.slowest.0 {
+                    c.slowest = (took, i);
                 }
-            };
-            let took = t0.elapsed();
-            in_flight
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&i);
-            let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
-            if took > c.slowest.0 {
-                c.slowest = (took, i);
-            }
-            let (kind, detail) = match verdict {
-                Verdict::Accepted => {
-                    c.accepted += 1;
-                    ("", String::new())
-                }
-                Verdict::Refused(m) => {
-                    c.refused += 1;
-                    if args.show_refusals {
-                        println!("refused: {}", m.lines().next().unwrap_or(""));
+                let (kind, detail) = match verdict {
+                    Verdict::Accepted => {
+                        c.accepted += 1;
+                        ("", String::new())
                     }
-                    ("", String::new())
+                    Verdict::Refused(m) => {
+                        c.refused += 1;
+                        if args.show_refusals {
+                            println!("refused: {}", m.lines().next().unwrap_or(""));
+                        }
+                        ("", String::new())
+                    }
+                    Verdict::Unlocated(m) => {
+                        c.unlocated += 1;
+                        ("unlocated", m)
+                    }
+                    Verdict::NonFinite(m) => {
+                        c.non_finite += 1;
+                        ("nonfinite", m)
+                    }
+                    Verdict::Wrong(m) => {
+                        c.wrong += 1;
+                        ("wrong", m)
+                    }
+                    Verdict::Panic(m) => {
+                        c.panics += 1;
+                        ("panic", m)
+                    }
+                    Verdict::Hang => {
+                        c.hangs += 1;
+                        ("hang", String::new())
+                    }
+                };
+                if !kind.is_empty() {
+                    let p = write_case(i, kind);
+                    println!(
+                        "{}: case {i}: {}\n  {}",
+                        kind.to_uppercase(),
+                        p.display(),
+                        detail.trim()
+                    );
+                    c.failures.push((i, detail, p));
                 }
-                Verdict::Unlocated(m) => {
-                    c.unlocated += 1;
-                    ("unlocated", m)
+                drop(c);
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if n % 100_000 == 0 && n < args.cases {
+                    println!("  {n} cases, {:.0?}", started.elapsed());
                 }
-                Verdict::NonFinite(m) => {
-                    c.non_finite += 1;
-                    ("nonfinite", m)
-                }
-                Verdict::Wrong(m) => {
-                    c.wrong += 1;
-                    ("wrong", m)
-                }
-                Verdict::Panic(m) => {
-                    c.panics += 1;
-                    ("panic", m)
-                }
-                Verdict::Hang => {
-                    c.hangs += 1;
-                    ("hang", String::new())
-                }
-            };
-            if !kind.is_empty() {
-                let p = write_case(i, kind);
-                println!(
-                    "{}: case {i}: {}\n  {}",
-                    kind.to_uppercase(),
-                    p.display(),
-                    detail.trim()
-                );
-                c.failures.push((i, detail, p));
-            }
-            drop(c);
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 100_000 == 0 && n < args.cases {
-                println!("  {n} cases, {:.0?}", started.elapsed());
-            }
-        });
+            });
         let _ = watch.join();
     });
 

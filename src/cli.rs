@@ -60,7 +60,11 @@ pub enum Command {
     },
     /// Print the JSON Schema (draft 2020-12) of scenario files, which editors
     /// read to complete and check keys (see schema/scenario.schema.json)
-    Schema,
+    Schema {
+        /// The schema of actuals files (`run --actuals FILE`) instead
+        #[arg(long)]
+        actuals: bool,
+    },
     /// Print a shell completion script, e.g. `source <(gatecast completions bash)`
     Completions {
         /// The shell to complete in

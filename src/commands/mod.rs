@@ -65,7 +65,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         ),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Solve(args)) => solve::solve(args),
-        Some(Command::Schema) => schema::schema(),
+        Some(Command::Schema { actuals }) => schema::schema(actuals),
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => man::man(),
         Some(Command::Serve(args)) => serve::serve(args),

@@ -145,30 +145,42 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     } else {
         Vec::new()
     };
-    if png || svg || html {
-        let charts =
-            charts::render_all(&summary, svg || html, png).context("cannot draw the charts")?;
-        if png || svg {
-            export::write_charts(&dir, &charts, png, svg).with_context(context)?;
-            written_files.push("charts/".into());
+    // The charts and report.html, and report.xlsx, are independent: they
+    // are made side by side, each on a core of its own.
+    let pictures = || -> Result<Vec<String>> {
+        let mut written = Vec::new();
+        if png || svg || html {
+            let charts =
+                charts::render_all(&summary, svg || html, png).context("cannot draw the charts")?;
+            if png || svg {
+                export::write_charts(&dir, &charts, png, svg).with_context(context)?;
+                written.push("charts/".into());
+            }
+            if html {
+                let st = comparison.as_ref().map(|c| report::Stresses {
+                    comparison: c,
+                    charts: &overlays,
+                });
+                let page = report::html_with_stresses(&summary, &charts, st.as_ref());
+                dir.write("report.html", page.as_bytes())
+                    .with_context(context)?;
+                written.push("report.html".into());
+            }
         }
-        if html {
-            let st = comparison.as_ref().map(|c| report::Stresses {
-                comparison: c,
-                charts: &overlays,
-            });
-            let page = report::html_with_stresses(&summary, &charts, st.as_ref());
-            dir.write("report.html", page.as_bytes())
-                .with_context(context)?;
-            written_files.push("report.html".into());
+        Ok(written)
+    };
+    let workbook = || -> Result<Vec<String>> {
+        if !wants(Format::Xlsx) {
+            return Ok(Vec::new());
         }
-    }
-    if wants(Format::Xlsx) {
         let csv = (!args.no_iterations_csv).then(|| dir.path("iterations.csv"));
         export::xlsx::write_workbook(&summary, csv.as_deref(), &dir.path("report.xlsx"))
             .context("cannot build report.xlsx")?;
-        written_files.push("report.xlsx".into());
-    }
+        Ok(vec!["report.xlsx".into()])
+    };
+    let (pictures, workbook) = rayon::join(pictures, workbook);
+    written_files.extend(pictures?);
+    written_files.extend(workbook?);
     if let Some(c) = &comparison {
         write_comparison(&dir, c, &summary, &stressed, &opts).with_context(context)?;
         written_files.extend(["comparison.md", "comparison.csv", "stresses/"].map(String::from));

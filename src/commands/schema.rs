@@ -7,12 +7,22 @@ use schemars::JsonSchema;
 use serde_json::Value;
 
 use super::write_stdout;
+use crate::scenario::actuals::RawActualsFile;
 use crate::scenario::raw::RawFile;
 
-/// Prints the scenario file's schema. Another file type is one more
-/// `schema_of::<ItsRawType>()`, chosen by a flag.
-pub(super) fn schema() -> Result<()> {
-    write_stdout(&scenario_schema())
+/// Prints the scenario file's schema, or the actuals file's. Another file
+/// type is one more `schema_of::<ItsRawType>()`, chosen by a flag.
+pub(super) fn schema(actuals: bool) -> Result<()> {
+    write_stdout(&if actuals {
+        actuals_schema()
+    } else {
+        scenario_schema()
+    })
+}
+
+/// The actuals file's schema: schema/actuals.schema.json.
+pub(super) fn actuals_schema() -> String {
+    schema_of::<RawActualsFile>()
 }
 
 /// The scenario file's schema: schema/scenario.schema.json.

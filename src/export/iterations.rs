@@ -46,8 +46,8 @@ pub fn header(sc: &Scenario) -> Vec<String> {
 struct Layout {
     /// The uncertain inputs' indices, in column order.
     uncertain: Vec<usize>,
-    /// Each stage's name.
-    stages: Vec<String>,
+    /// Each stage's name, as a CSV field (quoted where it must be).
+    stages: Vec<Vec<u8>>,
     /// Whether each stage has a gate (a `reworks.` column).
     gated: Vec<bool>,
 }
@@ -71,7 +71,7 @@ impl<W: Write + Send + Sync> IterationsCsv<W> {
         Ok(IterationsCsv {
             layout: Layout {
                 uncertain: sc.uncertain_inputs(),
-                stages: sc.stages.iter().map(|s| s.name.clone()).collect(),
+                stages: sc.stages.iter().map(|s| csv_field(&s.name)).collect(),
                 gated: sc.stages.iter().map(|s| s.gate.is_some()).collect(),
             },
             out,
@@ -87,26 +87,25 @@ impl<W: Write + Send + Sync> IterationsCsv<W> {
 
 impl<W: Write + Send + Sync> BlockSink for IterationsCsv<W> {
     fn encode(&self, block: &Block<'_>) -> Vec<u8> {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        let mut buf = String::new();
+        // about 48 fields of up to 20 bytes per row: room enough that the
+        // buffer never grows (and copies itself) on the way
+        let mut out = Vec::with_capacity(block.outcomes.len() * 1024);
         let mut x = vec![0.0; block.inputs.len()];
+        let mut row = Row::default();
         for (r, o) in block.outcomes.iter().enumerate() {
             for (slot, column) in x.iter_mut().zip(block.inputs) {
                 *slot = column[r];
             }
             write_row(
-                &mut w,
+                &mut out,
+                &mut row,
                 &self.layout,
                 block.first + r as u64 + 1,
                 &x,
                 o,
-                &mut buf,
-            )
-            .expect("writing to memory cannot fail");
+            );
         }
-        w.into_inner().expect("writing to memory cannot fail")
+        out
     }
 
     fn consume(&mut self, bytes: Vec<u8>) -> io::Result<()> {
@@ -114,43 +113,239 @@ impl<W: Write + Send + Sync> BlockSink for IterationsCsv<W> {
     }
 }
 
-fn fmt_opt(buf: &mut String, v: Option<f64>) -> &str {
-    buf.clear();
-    if let Some(v) = v {
-        use std::fmt::Write as _;
-        let _ = write!(buf, "{v}");
+/// Scratch for writing one row's numbers.
+#[derive(Default)]
+struct Row {
+    float: ryu::Buffer,
+    int: itoa::Buffer,
+}
+
+impl Row {
+    /// One field and its comma: `v` as Rust's `{}` writes it (the shortest
+    /// decimal that reads back as `v`, never in exponent form), or nothing
+    /// for `None`.
+    fn float(&mut self, out: &mut Vec<u8>, v: Option<f64>) {
+        if let Some(v) = v {
+            display_f64(&mut self.float, out, v);
+        }
+        out.push(b',');
     }
-    buf.as_str()
+
+    fn int(&mut self, out: &mut Vec<u8>, v: u64) {
+        out.extend_from_slice(self.int.format(v).as_bytes());
+        out.push(b',');
+    }
+}
+
+/// Appends `v` exactly as `format!("{v}")` writes it, several times
+/// faster: ryu finds the same shortest round-trip digits, and they are
+/// laid out here without an exponent, as Rust's `Display` does ("1e16" is
+/// "10000000000000000", "1.5e-7" is "0.00000015", "1.0" is "1", -0.0 is
+/// "-0").
+pub(crate) fn display_f64(buf: &mut ryu::Buffer, out: &mut Vec<u8>, v: f64) {
+    // Where two shortest decimals are equally close (the exact value ends
+    // in 5 just past the 17th digit), ryu rounds half to even and Display
+    // half up. That needs an exact value with at most 18 significant
+    // digits: a fraction with at most 18 binary places below 2^53 (larger
+    // doubles are whole numbers, and whole numbers below 2^53 are written
+    // exactly). Those few take Display itself, as do non-finite values,
+    // which never reach an output (see crate::summary::check_finite).
+    let may_tie =
+        v.fract() != 0.0 && v.abs() < 9_007_199_254_740_992.0 && (v * 262_144.0).fract() == 0.0;
+    if !v.is_finite() || may_tie {
+        use std::io::Write as _;
+        let _ = write!(out, "{v}");
+        return;
+    }
+    if v.is_sign_negative() {
+        out.push(b'-');
+    }
+    let s = buf.format_finite(v.abs()).as_bytes();
+    if !s.contains(&b'e') {
+        // ryu writes 1e-5 <= |v| < 1e16 positionally, as Display does,
+        // except that a whole number ends in ".0"
+        out.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s));
+        return;
+    }
+    let (mantissa, exp) = match s.iter().position(|&c| c == b'e') {
+        Some(e) => (&s[..e], parse_exp(&s[e + 1..])),
+        None => (s, 0),
+    };
+    // the mantissa's digits, without the point, and where the point goes
+    let mut digits = [0u8; 32];
+    let (mut n, mut point) = (0usize, None);
+    for &c in mantissa {
+        if c == b'.' {
+            point = Some(n as i32);
+        } else {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    let mut point = point.unwrap_or(n as i32) + exp;
+    let mut first = 0;
+    while first < n && digits[first] == b'0' {
+        first += 1;
+        point -= 1;
+    }
+    while n > first && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    let digits = &digits[first..n];
+    if digits.is_empty() {
+        out.push(b'0');
+    } else if point <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+        out.extend_from_slice(digits);
+    } else if point as usize >= digits.len() {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
+    } else {
+        out.extend_from_slice(&digits[..point as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[point as usize..]);
+    }
+}
+
+fn parse_exp(s: &[u8]) -> i32 {
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        _ => (false, s),
+    };
+    let e = s.iter().fold(0i32, |e, &c| e * 10 + i32::from(c - b'0'));
+    if neg {
+        -e
+    } else {
+        e
+    }
+}
+
+/// A field as the csv crate writes it: quoted when it holds a comma, a
+/// quote or a line break, with quotes doubled.
+fn csv_field(s: &str) -> Vec<u8> {
+    if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into_bytes()
+    } else {
+        s.as_bytes().to_vec()
+    }
 }
 
 fn write_row(
-    w: &mut csv::Writer<Vec<u8>>,
+    out: &mut Vec<u8>,
+    row: &mut Row,
     layout: &Layout,
     iteration: u64,
     x: &[f64],
     o: &Outcome,
-    buf: &mut String,
-) -> csv::Result<()> {
-    w.write_field(iteration.to_string())?;
+) {
+    row.int(out, iteration);
     for &id in &layout.uncertain {
-        w.write_field(fmt_opt(buf, Some(x[id])))?;
+        row.float(out, Some(x[id]));
     }
-    w.write_field(fmt_opt(buf, o.payback))?;
-    w.write_field(fmt_opt(buf, Some(o.npv)))?;
-    w.write_field(fmt_opt(buf, o.roi))?;
-    w.write_field(fmt_opt(buf, Some(o.total_cost)))?;
-    w.write_field(fmt_opt(buf, Some(o.total_benefit)))?;
-    w.write_field(fmt_opt(buf, Some(o.peak_funding)))?;
-    w.write_field(&layout.stages[o.furthest_stage])?;
-    w.write_field(o.killed_at.map_or("", |k| layout.stages[k].as_str()))?;
-    w.write_field(fmt_opt(buf, o.first_access))?;
+    row.float(out, o.payback);
+    row.float(out, Some(o.npv));
+    row.float(out, o.roi);
+    row.float(out, Some(o.total_cost));
+    row.float(out, Some(o.total_benefit));
+    row.float(out, Some(o.peak_funding));
+    out.extend_from_slice(&layout.stages[o.furthest_stage]);
+    out.push(b',');
+    if let Some(k) = o.killed_at {
+        out.extend_from_slice(&layout.stages[k]);
+    }
+    out.push(b',');
+    row.float(out, o.first_access);
     for s in &o.stage_start {
-        w.write_field(fmt_opt(buf, *s))?;
+        row.float(out, *s);
     }
     for (i, &gated) in layout.gated.iter().enumerate() {
         if gated {
-            w.write_field(o.reworks[i].to_string())?;
+            row.int(out, u64::from(o.reworks[i]));
         }
     }
-    w.write_record(None::<&[u8]>)
+    // the last field's comma becomes the line's end
+    if let Some(last) = out.last_mut() {
+        *last = b'\n';
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    fn shown(v: f64) -> String {
+        let mut out = Vec::new();
+        display_f64(&mut ryu::Buffer::new(), &mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn writes_floats_exactly_as_display_does() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            1e16,
+            1e21,
+            1.5e-7,
+            123.456,
+            1e-9,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            -2.5e300,
+            36.000000000000014,
+            1834844870676968.25,
+            -1834844870676968.75,
+            0.5,
+            14.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            assert_eq!(shown(v), format!("{v}"), "{v:e}");
+        }
+        // random bit patterns (every exponent) and money-like values
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        for _ in 0..200_000 {
+            let bits = f64::from_bits(rng.random::<u64>());
+            let money = (rng.random::<f64>() - 0.3) * 10f64.powi(rng.random_range(-3..12));
+            // a whole number and a fraction of few binary places: the ties
+            let k = rng.random_range(1..24);
+            let tie = (rng.random_range(1u64..1 << 53) >> k) as f64
+                + rng.random_range(0..1u64 << k) as f64 / (1u64 << k) as f64;
+            for v in [
+                bits,
+                money,
+                money.round(),
+                (money * 100.0).round() / 100.0,
+                tie,
+            ] {
+                if v.is_finite() {
+                    assert_eq!(shown(v), format!("{v}"), "{v:e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_stage_names_as_the_csv_crate_does() {
+        for name in ["Pilot", "Pilot, phase 2", "The \"big\" one", "a\nb", ""] {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            w.write_record([name, "x"]).unwrap();
+            let want = w.into_inner().unwrap();
+            let mut got = csv_field(name);
+            got.extend_from_slice(b",x\n");
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
 }

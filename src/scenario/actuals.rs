@@ -192,10 +192,12 @@ pub struct RawObservation {
     pub sd: f64,
 }
 
-/// A file of its own: `[actuals]` and nothing else.
-#[derive(Debug, Deserialize)]
+/// An actuals file (`gatecast run SCENARIO --actuals FILE`): `[actuals]`
+/// and nothing else.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawActualsFile {
+    /// What is known so far (MODEL.md 9.2).
     pub actuals: RawActuals,
 }
 

@@ -58,9 +58,14 @@ struct Finding {
 /// Everything the committed schema finds wrong with a scenario, read as
 /// TOML and converted to JSON; empty when the file meets it.
 fn findings(toml_text: &str) -> Vec<Finding> {
+    findings_against(SCHEMA, toml_text)
+}
+
+/// The same against the committed schema at `schema` (from the repository).
+fn findings_against(schema: &str, toml_text: &str) -> Vec<Finding> {
     let doc: toml::Value = toml::from_str(toml_text).expect("valid TOML");
     let json = serde_json::to_value(doc).expect("TOML converts to JSON");
-    let path = repo(SCHEMA);
+    let path = repo(schema);
     let schema: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(&path).unwrap()).expect("the schema is JSON");
     let loc = path.display().to_string();
@@ -97,17 +102,69 @@ fn findings(toml_text: &str) -> Vec<Finding> {
 
 #[test]
 fn the_committed_schema_is_what_gatecast_schema_prints() {
-    let printed = stdout_of(&["schema"]);
-    let committed = fs::read_to_string(repo(SCHEMA)).unwrap();
+    is_current(SCHEMA, &["schema"]);
+}
+
+/// schema/actuals.schema.json: current, met by every shipped actuals file
+/// (each naming it), and flagging an unknown key and a missing value.
+#[test]
+fn the_actuals_schema_is_current_and_met_by_the_shipped_actuals() {
+    const ACTUALS: &str = "schema/actuals.schema.json";
+    is_current(ACTUALS, &["schema", "--actuals"]);
+    let mut files: Vec<PathBuf> = fs::read_dir(repo("scenarios/actuals"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        let found = findings_against(ACTUALS, &text);
+        assert!(found.is_empty(), "{}: {found:#?}", file.display());
+        let first = text.lines().next().unwrap_or_default();
+        let to = first
+            .strip_prefix("#:schema ")
+            .unwrap_or_else(|| panic!("{} opens with #:schema", file.display()));
+        assert_eq!(
+            file.parent().unwrap().join(to).canonicalize().ok(),
+            repo(ACTUALS).canonicalize().ok(),
+            "{}: {first}",
+            file.display()
+        );
+    }
+    let text = fs::read_to_string(&files[0]).unwrap();
+    let typo = text.replacen("as_of_month", "as_of_mnth", 1);
+    let found = findings_against(ACTUALS, &typo);
+    assert!(
+        found.iter().any(|f| f.at == "/actuals"
+            && f.keyword == "additionalProperties"
+            && f.message.contains("as_of_mnth")),
+        "{found:#?}"
+    );
+    let found = findings_against(ACTUALS, "[actuals]\ndate_sd = 0.5\n");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.keyword == "required" && f.message.contains("as_of_month")),
+        "{found:#?}"
+    );
+}
+
+/// The committed schema at `path` is exactly what `gatecast <args>` prints.
+fn is_current(path: &str, args: &[&str]) {
+    let printed = stdout_of(args);
+    let committed = fs::read_to_string(repo(path)).unwrap();
     if printed != committed {
         let first = printed
             .lines()
             .zip(committed.lines())
             .position(|(a, b)| a != b)
             .map_or("its length".to_string(), |n| format!("line {}", n + 1));
+        let command = args.join(" ");
         panic!(
-            "{SCHEMA} is stale (it differs from `gatecast schema` at {first}): \
-             run `cargo run -- schema > {SCHEMA}` and commit it"
+            "{path} is stale (it differs from `gatecast {command}` at {first}): \
+             run `cargo run -- {command} > {path}` and commit it"
         );
     }
 }
