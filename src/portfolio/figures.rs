@@ -149,6 +149,9 @@ pub struct Selection {
     pub fresh: Option<SubsetFigures>,
     pub fresh_seed: u64,
     pub frontier: Vec<FrontierPoint>,
+    /// Every non-empty subset as `[P90 peak funding, mean NPV]`, for the
+    /// frontier chart.
+    pub points: Vec<[f64; 2]>,
 }
 
 /// Month by month: the programme's bands and each initiative's means.
@@ -373,6 +376,11 @@ impl PortfolioSummary {
                         within_budget: p.peak_p90 <= budget,
                         chosen: chosen.is_some_and(|c| c.mask == p.mask),
                     })
+                    .collect(),
+                points: points
+                    .iter()
+                    .filter(|p| p.mask != 0)
+                    .map(|p| [p.peak_p90, p.mean_npv])
                     .collect(),
             }
         });

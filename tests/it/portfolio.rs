@@ -747,3 +747,56 @@ fn more_initiatives_than_the_limit_is_an_error() {
     fs::write(dir.path().join("p.toml"), text).unwrap();
     fails(dir.path(), &["p.toml, line", "at initiative", "at most 12"]);
 }
+
+/// Every shipped programme validates, and the charts come out at
+/// 1600x900 in PNG and SVG, the frontier's marks the summary's figures.
+#[test]
+fn the_shipped_programmes_validate_and_draw_their_charts() {
+    for f in ["group-ai-programme.toml", "four-playbooks.toml"] {
+        gatecast()
+            .args(["validate", &format!("scenarios/portfolio/{f}")])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("valid. Portfolio"));
+    }
+    let pf =
+        Portfolio::from_file(Path::new("scenarios/portfolio/group-ai-programme.toml")).unwrap();
+    let s = summarise(&pf, &opts(2000, 7), &Subsets::All);
+    let charts = gatecast::charts::portfolio::render_all(&s, true, true).unwrap();
+    let names: Vec<&str> = charts.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        [
+            "programme-cumulative-cash",
+            "how-many-reach-production",
+            "contributions",
+            "efficient-frontier",
+            "initiative-payback"
+        ]
+    );
+    for c in &charts {
+        let png = c.png.as_ref().unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png.as_slice()));
+        let info = decoder.read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (1600, 900), "{}", c.name);
+        assert!(c.svg.as_ref().unwrap().contains("<svg"), "{}", c.name);
+    }
+    let frontier = &charts[3];
+    let sel = s.selection.as_ref().unwrap();
+    let chosen = frontier
+        .marks
+        .iter()
+        .find(|m| m.label == "Chosen mean NPV")
+        .unwrap();
+    assert_eq!(
+        chosen.value,
+        Some(sel.chosen.as_ref().unwrap().mean_npv.value)
+    );
+    let reach = &charts[1];
+    let one = reach
+        .marks
+        .iter()
+        .find(|m| m.label == "P(at least 1)")
+        .unwrap();
+    assert_eq!(one.value, Some(s.reaching_last_stage.at_least[1].value));
+}
