@@ -157,13 +157,14 @@ pub struct PortfolioArgs {
     #[arg(long)]
     pub no_iterations_csv: bool,
     /// Report formats to write, comma-separated: png and svg (the charts, in
-    /// charts/). summary.md, summary.json, monthly.csv, initiatives.csv and
-    /// frontier.csv are always written
+    /// charts/), html (report.html), xlsx (report.xlsx). summary.md,
+    /// summary.json, monthly.csv, initiatives.csv and frontier.csv are
+    /// always written
     #[arg(
         long,
         value_delimiter = ',',
         value_name = "LIST",
-        default_value = "png,svg"
+        default_value = "png,svg,html,xlsx"
     )]
     pub formats: Vec<Format>,
 }

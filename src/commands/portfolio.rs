@@ -109,23 +109,46 @@ pub(super) fn portfolio(args: PortfolioArgs) -> Result<()> {
         "initiatives.csv",
         "frontier.csv",
     ];
-    if !args.no_iterations_csv {
-        dir.write(
-            "iterations.csv",
-            &out::iterations_csv(&summary, &run).with_context(context)?,
-        )
+    let iterations = (!args.no_iterations_csv)
+        .then(|| out::iterations_csv(&summary, &run))
+        .transpose()
         .with_context(context)?;
+    if let Some(rows) = &iterations {
+        dir.write("iterations.csv", rows).with_context(context)?;
         files.push("iterations.csv");
     }
-    let (png, svg) = (
-        args.formats.contains(&Format::Png),
-        args.formats.contains(&Format::Svg),
+    let has = |f: Format| args.formats.contains(&f);
+    let (png, svg, html, xlsx) = (
+        has(Format::Png),
+        has(Format::Svg),
+        has(Format::Html),
+        has(Format::Xlsx),
     );
-    if png || svg {
-        let drawn = charts::portfolio::render_all(&summary, svg, png)
+    if png || svg || html {
+        let drawn = charts::portfolio::render_all(&summary, svg || html, png)
             .context("cannot draw the programme's charts")?;
-        crate::export::write_charts(&dir, &drawn, png, svg).with_context(context)?;
-        files.push("charts/");
+        if png || svg {
+            crate::export::write_charts(&dir, &drawn, png, svg).with_context(context)?;
+            files.push("charts/");
+        }
+        if html {
+            let page = crate::report::portfolio::html(&summary, &drawn);
+            dir.write("report.html", page.as_bytes())
+                .with_context(context)?;
+            files.push("report.html");
+        }
+    }
+    if xlsx {
+        let book = crate::export::xlsx::portfolio::workbook(
+            &summary,
+            &out::initiatives_csv(&summary).with_context(context)?,
+            &out::frontier_csv(&summary).with_context(context)?,
+            &out::monthly_csv(&summary).with_context(context)?,
+            iterations.as_deref(),
+        )
+        .context("cannot build report.xlsx")?;
+        dir.write("report.xlsx", &book).with_context(context)?;
+        files.push("report.xlsx");
     }
     let written = dir.commit().with_context(context)?;
     if !args.quiet {

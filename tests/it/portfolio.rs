@@ -511,7 +511,14 @@ fn the_portfolio_command_writes_every_file_and_validate_accepts_it() {
     write_valid(dir.path(), "budget = 100000\nreadiness = 0.2");
     let out = dir.path().join("out");
     gatecast()
-        .args(["portfolio", "p.toml", "--out", "out", "--formats", "png"])
+        .args([
+            "portfolio",
+            "p.toml",
+            "--out",
+            "out",
+            "--formats",
+            "svg,html,xlsx",
+        ])
         .current_dir(dir.path())
         .assert()
         .success()
@@ -524,9 +531,15 @@ fn the_portfolio_command_writes_every_file_and_validate_accepts_it() {
         "iterations.csv",
         "initiatives.csv",
         "frontier.csv",
+        "report.html",
+        "report.xlsx",
+        "charts/efficient-frontier.svg",
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    roxmltree::Document::parse(&html.replace("<!DOCTYPE html>", "")).unwrap();
+    assert!(html.contains("Selection under a budget"));
     let csv = fs::read_to_string(out.join("iterations.csv")).unwrap();
     assert_eq!(csv.lines().count(), 301);
     assert!(csv.lines().next().unwrap().contains("Beta furthest_stage"));
@@ -799,4 +812,39 @@ fn the_shipped_programmes_validate_and_draw_their_charts() {
         .find(|m| m.label == "P(at least 1)")
         .unwrap();
     assert_eq!(one.value, Some(s.reaching_last_stage.at_least[1].value));
+}
+
+/// The README shows two charts of the shipped programme, committed under
+/// docs/img/; this fails when they no longer match what gatecast draws
+/// (`gatecast portfolio scenarios/portfolio/group-ai-programme.toml` from
+/// the repository's root regenerates them).
+#[test]
+fn the_programme_charts_in_the_readme_are_current() {
+    let tmp = TempDir::new().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    gatecast()
+        .current_dir(repo)
+        .args([
+            "portfolio",
+            "scenarios/portfolio/group-ai-programme.toml",
+            "--quiet",
+            "--no-iterations-csv",
+            "--formats",
+            "png",
+            "--out",
+        ])
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let readme = fs::read_to_string(repo.join("README.md")).unwrap();
+    for name in ["how-many-reach-production", "efficient-frontier"] {
+        let file = format!("docs/img/{name}.png");
+        assert!(readme.contains(&file), "the README shows {file}");
+        let committed = fs::read(repo.join(&file)).unwrap();
+        let fresh = fs::read(tmp.path().join(format!("out/charts/{name}.png"))).unwrap();
+        assert!(
+            committed == fresh,
+            "{file} is stale: regenerate and copy it"
+        );
+    }
 }
