@@ -89,7 +89,11 @@ pub struct Portfolio {
 
 /// Whether TOML text is a portfolio file (it has a `[portfolio]` table).
 pub fn is_portfolio(text: &str) -> bool {
-    toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("portfolio"))
+    match toml::from_str::<toml::Table>(text) {
+        Ok(t) => t.contains_key("portfolio"),
+        // not valid TOML: a `[portfolio]` header still says what it means to be
+        Err(_) => text.lines().any(|l| l.trim() == "[portfolio]"),
+    }
 }
 
 fn read_text(path: &Path, what: &str) -> Result<String, InputError> {
@@ -117,6 +121,14 @@ impl Portfolio {
     /// Parses and validates portfolio text; `file` names it in errors and
     /// initiative paths are relative to `base`.
     pub fn from_toml(text: &str, file: &str, base: &Path) -> Result<Portfolio, InputError> {
+        if let Ok(t) = toml::from_str::<toml::Table>(text) {
+            if t.contains_key("scenario") && !t.contains_key("portfolio") {
+                return Err(InputError::plain(
+                    file,
+                    "this is a scenario file ([scenario]), not a portfolio file: `gatecast run` simulates it; `gatecast portfolio` reads a file with [portfolio] and [[initiative]] tables (docs/PORTFOLIO.md)",
+                ));
+            }
+        }
         let loc = Locator::new(text);
         let de = toml::Deserializer::new(text);
         let raw: RawPortfolioFile =

@@ -848,3 +848,31 @@ fn the_programme_charts_in_the_readme_are_current() {
         );
     }
 }
+
+#[test]
+fn a_scenario_file_given_to_portfolio_says_which_command_reads_it() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("p.toml"), one_gate("Alpha", 0.5)).unwrap();
+    fails(
+        dir.path(),
+        &["p.toml", "this is a scenario file", "gatecast run"],
+    );
+}
+
+#[test]
+fn a_broken_portfolio_file_is_read_as_a_portfolio_by_validate() {
+    let dir = TempDir::new().unwrap();
+    write_valid(dir.path(), "");
+    let p = dir.path().join("p.toml");
+    let text = fs::read_to_string(&p)
+        .unwrap()
+        .replace("start_month = 3", "start_month = [3");
+    fs::write(&p, text).unwrap();
+    gatecast()
+        .args(["validate", "p.toml"])
+        .current_dir(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("p.toml, line"))
+        .stderr(predicate::str::contains("not valid TOML"));
+}
