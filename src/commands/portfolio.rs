@@ -13,7 +13,7 @@ use crate::cli::{Format, PortfolioArgs};
 use crate::error::InputError;
 use crate::export::{portfolio as out, OutputDir};
 use crate::format::slug;
-use crate::portfolio::figures::PortfolioSummary;
+use crate::portfolio::figures::{self, PortfolioSummary};
 use crate::portfolio::{self, Subsets};
 use crate::scenario::portfolio::Portfolio;
 
@@ -71,11 +71,9 @@ pub(super) fn portfolio(args: PortfolioArgs) -> Result<()> {
                 .fold(0u32, |m, (j, _)| m | (1 << j));
             let mut fresh_opts = opts;
             fresh_opts.seed = opts.seed.wrapping_add(1);
-            let fresh = portfolio::run(&pf, &fresh_opts, &Subsets::Only(vec![mask]), &|k| {
-                bar.inc(k)
-            })
-            .with_context(context)?;
-            PortfolioSummary::new(&pf, &run, Some(&fresh))
+            let (sub, fresh) = portfolio::re_estimate(&pf, mask, &fresh_opts, &|k| bar.inc(k))
+                .with_context(context)?;
+            PortfolioSummary::new(&pf, &run, figures::all_figures(&sub, &fresh))
         }
         None => first,
     };

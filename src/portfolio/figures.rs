@@ -279,6 +279,20 @@ fn subset_figures(pf: &Portfolio, r: &PortfolioRun) -> Vec<(u32, SubsetFigures)>
         .collect()
 }
 
+/// The figures of every initiative of `pf` together, from a run that
+/// evaluated the whole set (every run does).
+pub fn all_figures(pf: &Portfolio, r: &PortfolioRun) -> Option<SubsetFigures> {
+    figures_of(pf, r, full_mask(pf.initiatives.len()))
+}
+
+/// The figures of the subset `mask`, when run `r` evaluated it.
+pub fn figures_of(pf: &Portfolio, r: &PortfolioRun, mask: u32) -> Option<SubsetFigures> {
+    subset_figures(pf, r)
+        .into_iter()
+        .find(|(m, _)| *m == mask)
+        .map(|(_, f)| f)
+}
+
 /// The names of the initiatives in a mask, in file order.
 pub fn names(pf: &Portfolio, mask: u32) -> Vec<String> {
     pf.initiatives
@@ -290,9 +304,9 @@ pub fn names(pf: &Portfolio, mask: u32) -> Vec<String> {
 }
 
 impl PortfolioSummary {
-    /// The figures of run `r`; `fresh` is the run on seed + 1 that
-    /// re-estimates the chosen subset (with a budget).
-    pub fn new(pf: &Portfolio, r: &PortfolioRun, fresh: Option<&PortfolioRun>) -> PortfolioSummary {
+    /// The figures of run `r`; `fresh` is the chosen subset re-estimated on
+    /// fresh draws (with a budget; see [`super::re_estimate`]).
+    pub fn new(pf: &Portfolio, r: &PortfolioRun, fresh: Option<SubsetFigures>) -> PortfolioSummary {
         let n = r.iterations;
         let h = pf.horizon_months;
         let k = pf.initiatives.len();
@@ -355,13 +369,7 @@ impl PortfolioSummary {
                 })
                 .collect();
             let chosen = select::choose(&points, budget);
-            let fresh_figures = chosen.and_then(|c| {
-                let fr = fresh?;
-                subset_figures(pf, fr)
-                    .into_iter()
-                    .find(|(m, _)| *m == c.mask)
-                    .map(|(_, f)| f)
-            });
+            let fresh_figures = chosen.and(fresh);
             Selection {
                 budget,
                 subsets: points.iter().filter(|p| p.mask != 0).count() as u64,

@@ -255,6 +255,8 @@ struct Setup<'a> {
     masks: Vec<u32>,
     all: bool,
     exact: bool,
+    /// Subsets only: no month-by-month bands (a re-estimate on fresh draws).
+    lean: bool,
     discount: f64,
     target: f64,
     normal: Normal,
@@ -380,7 +382,9 @@ fn simulate_block(s: &Setup, block: u64) -> BlockOut {
             let (rec, funnel, monthly, sketches) = &mut out.initiatives[j];
             rec.push(o);
             funnel.add(o);
-            monthly.add(&w.months, sketches);
+            if !s.lean {
+                monthly.add(&w.months, sketches);
+            }
             out.furthest[j].push(o.furthest_stage as u8);
             out.starts[j].push(at);
             for (st, started) in o.stage_start.iter().enumerate() {
@@ -443,7 +447,9 @@ fn simulate_block(s: &Setup, block: u64) -> BlockOut {
         rec.total_benefit.push(total_benefit);
         rec.peak_funding.push(peak);
         rec.first_access.push(first_access);
-        out.monthly.add(&prog, &mut out.sketches);
+        if !s.lean {
+            out.monthly.add(&prog, &mut out.sketches);
+        }
         out.reached_last.push(last);
         for (counts, &c) in out.stage_counts.iter_mut().zip(&names) {
             counts[c] += 1;
@@ -498,6 +504,39 @@ pub fn run(
     subsets: &Subsets,
     progress: &(dyn Fn(u64) + Sync),
 ) -> io::Result<PortfolioRun> {
+    run_with(pf, opts, subsets, progress, false)
+}
+
+/// Re-estimates the subset `mask` of `pf` on the draws of `opts`: a run
+/// of those initiatives alone (their draws depend on their names only, so
+/// they are the futures the whole programme would see), with no
+/// month-by-month bands. Its [`figures::all_figures`] are the subset's.
+pub fn re_estimate(
+    pf: &Portfolio,
+    mask: u32,
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> io::Result<(Portfolio, PortfolioRun)> {
+    let mut sub = pf.clone();
+    sub.initiatives = pf
+        .initiatives
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| mask & (1 << j) != 0)
+        .map(|(_, i)| i.clone())
+        .collect();
+    let full = full_mask(sub.initiatives.len());
+    let r = run_with(&sub, opts, &Subsets::Only(vec![full]), progress, true)?;
+    Ok((sub, r))
+}
+
+fn run_with(
+    pf: &Portfolio,
+    opts: &RunOptions,
+    subsets: &Subsets,
+    progress: &(dyn Fn(u64) + Sync),
+    lean: bool,
+) -> io::Result<PortfolioRun> {
     let n = pf.initiatives.len();
     let mut stage_names: Vec<String> = Vec::new();
     let stage_name = pf
@@ -533,6 +572,7 @@ pub fn run(
         target: payback_target(pf.horizon_months),
         normal: Normal::standard(),
         exact: masks.len() as u64 * opts.iterations <= EXACT_PEAKS,
+        lean,
         masks,
     };
     let work = || {

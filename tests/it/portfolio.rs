@@ -9,7 +9,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use gatecast::engine::{self, RunOptions, Sampling};
 use gatecast::model::{simulate_from, Workspace};
-use gatecast::portfolio::figures::PortfolioSummary;
+use gatecast::portfolio::figures::{all_figures, PortfolioSummary};
 use gatecast::portfolio::{self, initiative_seed, Subsets};
 use gatecast::scenario::portfolio::Portfolio;
 use gatecast::scenario::Scenario;
@@ -422,14 +422,9 @@ fn selection_and_frontier_are_the_hand_worked_ones() {
     let pf = portfolio(dir.path(), &all, "p.toml");
     let o = opts(50, 1);
     let r = portfolio::run(&pf, &o, &Subsets::All, &|_| {}).unwrap();
-    let fresh = portfolio::run(
-        &pf,
-        &RunOptions { seed: 2, ..o },
-        &Subsets::Only(vec![0b0011]),
-        &|_| {},
-    )
-    .unwrap();
-    let s = PortfolioSummary::new(&pf, &r, Some(&fresh));
+    let (sub, fresh) =
+        portfolio::re_estimate(&pf, 0b0011, &RunOptions { seed: 2, ..o }, &|_| {}).unwrap();
+    let s = PortfolioSummary::new(&pf, &r, all_figures(&sub, &fresh));
     let sel = s.selection.as_ref().unwrap();
     assert_eq!(sel.subsets, 15);
     let chosen = sel.chosen.as_ref().unwrap();
@@ -875,4 +870,26 @@ fn a_broken_portfolio_file_is_read_as_a_portfolio_by_validate() {
         .code(2)
         .stderr(predicate::str::contains("p.toml, line"))
         .stderr(predicate::str::contains("not valid TOML"));
+}
+
+/// The fresh-draws re-estimate simulates the chosen initiatives alone; it
+/// gives exactly the figures the whole programme's run on the same seed
+/// gives that subset (each initiative's draws depend on its name only).
+#[test]
+fn a_re_estimate_of_a_subset_equals_that_subset_in_the_whole_run() {
+    let pf =
+        Portfolio::from_file(Path::new("scenarios/portfolio/group-ai-programme.toml")).unwrap();
+    let o = opts(3000, 8);
+    let r = portfolio::run(&pf, &o, &Subsets::All, &|_| {}).unwrap();
+    let mask = 0b1010_0101;
+    let (sub, fresh) = portfolio::re_estimate(&pf, mask, &o, &|_| {}).unwrap();
+    let alone = all_figures(&sub, &fresh).unwrap();
+    assert_eq!(
+        alone.initiatives,
+        gatecast::portfolio::figures::names(&pf, mask)
+    );
+    let in_whole = gatecast::portfolio::figures::figures_of(&pf, &r, mask).unwrap();
+    assert_eq!(in_whole, alone);
+    let direct = portfolio::run(&sub, &o, &Subsets::leave_one_out(4), &|_| {}).unwrap();
+    assert_eq!(all_figures(&sub, &direct).unwrap(), alone);
 }
