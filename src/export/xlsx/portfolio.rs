@@ -17,8 +17,10 @@ pub const ITERATIONS_SHEET_CAP: usize = 100_000;
 
 /// Writes CSV bytes as a sheet: a bold header, numbers as numbers.
 fn csv_sheet(wb: &mut Workbook, name: &str, csv_bytes: &[u8], cap: usize) -> Result<()> {
-    let sheet = wb.add_worksheet();
+    // constant memory: each row goes to disk as it is written
+    let sheet = wb.add_worksheet_with_constant_memory()?;
     sheet.set_name(name)?;
+    sheet.set_freeze_panes(1, 0)?;
     let bold = Format::new().set_bold();
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -36,7 +38,6 @@ fn csv_sheet(wb: &mut Workbook, name: &str, csv_bytes: &[u8], cap: usize) -> Res
             }
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
     Ok(())
 }
 
