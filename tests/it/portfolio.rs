@@ -893,3 +893,32 @@ fn a_re_estimate_of_a_subset_equals_that_subset_in_the_whole_run() {
     let direct = portfolio::run(&sub, &o, &Subsets::leave_one_out(4), &|_| {}).unwrap();
     assert_eq!(all_figures(&sub, &direct).unwrap(), alone);
 }
+
+/// Under Latin hypercube and Sobol sampling too, a one-initiative
+/// programme is `run` at the initiative's seed: each initiative draws
+/// through the engine's own block designs.
+#[test]
+fn a_one_initiative_programme_reproduces_run_under_lhs_and_sobol() {
+    let dir = TempDir::new().unwrap();
+    let example = fs::read_to_string("scenarios/example.toml").unwrap();
+    let main = "[portfolio]\nname = \"One\"\ncurrency = \"EUR\"\nhorizon_months = 36\ndiscount_rate = 0.10\nseed = 5\n\n".to_string()
+        + &initiative("example.toml", "Claims", "0");
+    let pf = portfolio(
+        dir.path(),
+        &[("example.toml", example), ("p.toml", main)],
+        "p.toml",
+    );
+    let sc = &pf.initiatives[0].scenario;
+    let seed = initiative_seed(5, "Claims");
+    for sampling in [Sampling::Lhs, Sampling::Sobol] {
+        let o = RunOptions {
+            sampling,
+            ..opts(5000, 5)
+        };
+        let s = summarise(&pf, &o, &Subsets::leave_one_out(1));
+        let r = engine::run(sc, &RunOptions { seed, ..o }, None, &|_| {}).unwrap();
+        let want = Summary::new(sc, &pf.initiatives[0].file, &r);
+        assert_eq!(s.initiatives[0].summary, want, "{sampling:?}");
+        assert_eq!(s.programme.npv.spread.p50, want.npv.spread.p50);
+    }
+}
