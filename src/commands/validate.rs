@@ -119,7 +119,7 @@ fn validate_portfolio(path: &Path) -> Result<()> {
     );
     outln!(
         out,
-        "\n  {:<30}  {:<14}  {:>6}  {:>8}  scenario file",
+        "\n  {:<30}  {:<16}  {:>6}  {:>8}  scenario file",
         "initiative",
         "start month",
         "stages",
@@ -128,7 +128,7 @@ fn validate_portfolio(path: &Path) -> Result<()> {
     for i in &pf.initiatives {
         outln!(
             out,
-            "  {:<30}  {:<14}  {:>6}  {:>8}  {}",
+            "  {:<30}  {:<16}  {:>6}  {:>8}  {}",
             i.name,
             i.start_month.describe(),
             i.scenario.stages.len(),
