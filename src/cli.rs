@@ -40,6 +40,9 @@ pub enum Command {
     },
     /// Run several scenario files on the same seed and iterations and compare them
     Compare(CompareArgs),
+    /// Simulate a programme of initiatives (a [portfolio] file) on one clock:
+    /// how many reach production, when it pays back, which ones to fund
+    Portfolio(PortfolioArgs),
     /// What has to be true: the value of one input at which a goal starts to hold
     Solve(SolveArgs),
     /// A live what-if page on this computer: move the inputs, see the payback move
@@ -54,6 +57,11 @@ pub enum Command {
         /// with the plan's medians so that it validates and runs as written
         #[arg(long, value_name = "SCENARIO")]
         actuals: Option<PathBuf>,
+        /// Write a commented starter programme (a [portfolio] file) instead,
+        /// with the starter scenarios of its initiatives beside it
+        /// [default file: portfolio.toml]
+        #[arg(long, conflicts_with = "actuals")]
+        portfolio: bool,
         /// Replace the file if it exists
         #[arg(long)]
         force: bool,
@@ -131,6 +139,38 @@ pub struct CompareArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `gatecast portfolio`: a programme of initiatives.
+#[derive(Debug, Args)]
+pub struct PortfolioArgs {
+    /// The portfolio file (TOML with a [portfolio] table and [[initiative]]s)
+    pub portfolio: PathBuf,
+    /// Iterations to simulate [default: the portfolio's `iterations`, else 10000]
+    #[arg(short = 'n', long, value_name = "N")]
+    pub iterations: Option<u64>,
+    #[command(flatten)]
+    pub draws: Draws,
+    /// Folder for the results [default: output/<portfolio file name>]
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print nothing but errors: no progress bar, no summary
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Do not write iterations.csv (one row per iteration)
+    #[arg(long)]
+    pub no_iterations_csv: bool,
+    /// Report formats to write, comma-separated: png and svg (the charts, in
+    /// charts/), html (report.html), xlsx (report.xlsx). summary.md,
+    /// summary.json, monthly.csv, initiatives.csv and frontier.csv are
+    /// always written
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        default_value = "png,svg,html,xlsx"
+    )]
+    pub formats: Vec<Format>,
 }
 
 /// `gatecast serve`: the live what-if page.

@@ -146,7 +146,7 @@ pub struct Records {
 }
 
 impl Records {
-    fn with_capacity(n: usize) -> Records {
+    pub(crate) fn with_capacity(n: usize) -> Records {
         Records {
             payback: Vec::with_capacity(n),
             npv: Vec::with_capacity(n),
@@ -159,7 +159,7 @@ impl Records {
         }
     }
 
-    fn push(&mut self, o: &Outcome) {
+    pub(crate) fn push(&mut self, o: &Outcome) {
         self.payback.push(o.payback.unwrap_or(f64::INFINITY));
         self.npv.push(o.npv);
         self.roi.push(o.roi.unwrap_or(f64::NAN));
@@ -169,7 +169,7 @@ impl Records {
         self.first_access.push(o.first_access.unwrap_or(f64::NAN));
     }
 
-    fn append(&mut self, other: &mut Records) {
+    pub(crate) fn append(&mut self, other: &mut Records) {
         self.payback.append(&mut other.payback);
         self.npv.append(&mut other.npv);
         self.roi.append(&mut other.roi);
@@ -200,7 +200,7 @@ pub struct Funnel {
 }
 
 impl Funnel {
-    fn new(stages: usize) -> Funnel {
+    pub(crate) fn new(stages: usize) -> Funnel {
         Funnel {
             started: vec![0; stages],
             decided: vec![0; stages],
@@ -209,7 +209,7 @@ impl Funnel {
         }
     }
 
-    fn add(&mut self, o: &Outcome) {
+    pub(crate) fn add(&mut self, o: &Outcome) {
         for (i, s) in o.stage_start.iter().enumerate() {
             self.started[i] += u64::from(s.is_some());
             self.decided[i] += u64::from(o.decided[i]);
@@ -220,7 +220,7 @@ impl Funnel {
         }
     }
 
-    fn merge(&mut self, other: &Funnel) {
+    pub(crate) fn merge(&mut self, other: &Funnel) {
         let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
         add(&mut self.started, &other.started);
         add(&mut self.decided, &other.decided);
@@ -242,13 +242,13 @@ pub struct Monthly {
 }
 
 /// One (indicator, month) sketch per band, `[k * months + m - 1]`.
-fn new_sketches(months: usize) -> Vec<Sketch> {
+pub(crate) fn new_sketches(months: usize) -> Vec<Sketch> {
     vec![Sketch::default(); INDICATORS.len() * months]
 }
 
 impl Monthly {
     /// Sums only: sketches are kept per worker thread (see [`run`]).
-    fn new(months: usize) -> Monthly {
+    pub(crate) fn new(months: usize) -> Monthly {
         Monthly {
             months,
             sums: vec![vec![0.0; months]; INDICATORS.len()],
@@ -257,7 +257,7 @@ impl Monthly {
         }
     }
 
-    fn add(&mut self, m: &model::Months, sketches: &mut [Sketch]) {
+    pub(crate) fn add(&mut self, m: &model::Months, sketches: &mut [Sketch]) {
         let paths = [
             &m.usage,
             &m.active,
@@ -278,7 +278,7 @@ impl Monthly {
         }
     }
 
-    fn merge(&mut self, other: &Monthly) {
+    pub(crate) fn merge(&mut self, other: &Monthly) {
         for (a, b) in self
             .sums
             .iter_mut()
@@ -349,7 +349,7 @@ fn stream_key(seed: u64, i: u64, k: u64) -> u64 {
     splitmix64(splitmix64(splitmix64(seed) ^ i) ^ k)
 }
 
-fn splitmix64(x: u64) -> u64 {
+pub(crate) fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -394,7 +394,7 @@ pub fn draw(sc: &Scenario, seed: u64, i: u64, x: &mut [f64], gate_u: &mut [f64])
 const DESIGN_KEY: u64 = 1 << 63;
 
 /// A uniform on the open interval (0, 1) with 53 random bits.
-fn open_uniform(rng: &mut Stream) -> f64 {
+pub(crate) fn open_uniform(rng: &mut Stream) -> f64 {
     use rand::Rng as _;
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
@@ -451,7 +451,7 @@ fn spread_uniforms(sampling: Sampling, seed: u64, start: u64, end: u64, d: u64) 
 /// that inputs under `[[correlation]]` are then reordered among the
 /// block's rows (Iman-Conover, per block of [`BLOCK`] iterations, so the
 /// result does not depend on the thread count).
-struct BlockDraws {
+pub(crate) struct BlockDraws {
     /// `inputs[j][r]`: input j of the block's row r.
     inputs: Vec<Vec<f64>>,
     /// `gates[r * per_row + g]`.
@@ -460,7 +460,7 @@ struct BlockDraws {
 }
 
 impl BlockDraws {
-    fn new(sc: &Scenario, opts: &RunOptions, start: u64, end: u64) -> BlockDraws {
+    pub(crate) fn new(sc: &Scenario, opts: &RunOptions, start: u64, end: u64) -> BlockDraws {
         let seed = opts.seed;
         let mut inputs: Vec<Vec<f64>> = (0..sc.inputs.len())
             .map(|j| {
@@ -516,7 +516,7 @@ impl BlockDraws {
         }
     }
 
-    fn copy_row(&self, r: usize, x: &mut [f64], gate_u: &mut [f64]) {
+    pub(crate) fn copy_row(&self, r: usize, x: &mut [f64], gate_u: &mut [f64]) {
         for (slot, column) in x.iter_mut().zip(&self.inputs) {
             *slot = column[r];
         }

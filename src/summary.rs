@@ -18,7 +18,7 @@ pub struct Prob {
 }
 
 impl Prob {
-    fn of(k: u64, n: u64) -> Prob {
+    pub fn of(k: u64, n: u64) -> Prob {
         let (value, se) = share_se(k, n);
         Prob { value, se }
     }
@@ -69,7 +69,7 @@ pub struct Spread {
 
 impl Spread {
     /// From ascending finite values; `None` when there are none.
-    fn of(sorted: &[f64]) -> Option<Spread> {
+    pub fn of(sorted: &[f64]) -> Option<Spread> {
         let (value, se) = mean_se(sorted.iter().copied())?;
         Some(Spread {
             mean: Mean { value, se },

@@ -27,6 +27,7 @@ mod leading_lagging;
 mod npv;
 pub mod overlay;
 mod payback;
+pub mod portfolio;
 pub mod reforecast;
 mod spider;
 pub mod svg_font;

@@ -42,6 +42,9 @@ pub enum Kind {
     /// the same simulated futures, the re-forecast's weighted by how well
     /// they agree with the actuals.
     Reforecast,
+    /// The initiatives of a programme (`gatecast portfolio`), each on the
+    /// programme's clock and under its own seed.
+    Initiatives,
 }
 
 /// One line of an overlay chart.
@@ -92,6 +95,21 @@ impl<'a> Compared<'a> {
         }
     }
 
+    /// A programme's initiatives: `(name, summary)` each, on its clock.
+    pub fn initiatives(runs: &[(String, &'a Summary)]) -> Compared<'a> {
+        Compared {
+            kind: Kind::Initiatives,
+            runs: runs
+                .iter()
+                .map(|(name, s)| Run {
+                    name: name.clone(),
+                    short: name.clone(),
+                    summary: s,
+                })
+                .collect(),
+        }
+    }
+
     /// What the title says is compared.
     fn label(&self) -> String {
         match (self.kind, self.runs.first()) {
@@ -100,6 +118,9 @@ impl<'a> Compared<'a> {
             }
             (Kind::Reforecast, Some(plan)) => {
                 format!("{}: the plan and the re-forecast", plan.summary.scenario)
+            }
+            (Kind::Initiatives, _) => {
+                format!("{} initiatives on the programme's clock", self.runs.len())
             }
             _ => format!("{} scenarios", self.runs.len()),
         }
@@ -131,6 +152,11 @@ impl<'a> Compared<'a> {
                 thousands(s.iterations as f64),
                 s.seed,
                 s.scenario_file
+            ),
+            Kind::Initiatives => format!(
+                "Source: gatecast {} Monte Carlo simulation, {} runs of the programme, each initiative on its own seed (initiatives.csv), {horizon}",
+                s.gatecast_version,
+                thousands(s.iterations as f64),
             ),
             Kind::Scenarios => {
                 // the files' names without their folders, to fit the line
@@ -170,7 +196,7 @@ impl<'a> Compared<'a> {
         let (slot, width) = match self.kind {
             Kind::Stresses if k == 0 => (0, 6),
             Kind::Stresses => (1 + (k - 1) % (COLORS.len() - 1), 3),
-            Kind::Scenarios => (k % COLORS.len(), 4),
+            Kind::Scenarios | Kind::Initiatives => (k % COLORS.len(), 4),
             // the plan grey and dashed, the re-forecast heavy
             Kind::Reforecast if k == 0 => {
                 return Pen {
@@ -591,7 +617,11 @@ impl<'a> Chart for PaybackOverlay<'a> {
             title: Self::title(c),
             subtitle: format!(
                 "Share of runs whose cumulative net cash is back to zero by each month; a dot marks each median payback{}",
-                if c.kind == Kind::Scenarios { ", every file run on the same seed" } else { "" }
+                match c.kind {
+                    Kind::Scenarios => ", every file run on the same seed",
+                    Kind::Initiatives => "; months count from the programme's start",
+                    _ => "",
+                }
             ),
             facts,
             legend: vec![],
@@ -619,7 +649,11 @@ impl<'a> Chart for PaybackOverlay<'a> {
             )?;
         theme::style_mesh(&mut chart.configure_mesh())
             .disable_x_mesh()
-            .x_desc("Months from the start of the first stage")
+            .x_desc(if c.kind == Kind::Initiatives {
+                "Month of the programme"
+            } else {
+                "Months from the start of the first stage"
+            })
             .y_desc("Chance of having paid back")
             .x_label_formatter(&theme::month_tick)
             .y_label_formatter(&theme::percent_tick)

@@ -300,3 +300,104 @@ fn actuals_starter(sc: &Scenario, scenario_file: &str) -> Result<String> {
     }
     Ok(o)
 }
+
+/// The starter programme's initiatives: (file name, scenario text).
+const PORTFOLIO_SCENARIOS: [(&str, &str); 3] = [
+    ("claims-copilot.toml", EXAMPLE_TOML),
+    (
+        "service-drafting.toml",
+        include_str!("../../scenarios/portfolio/service-drafting.toml"),
+    ),
+    (
+        "document-review.toml",
+        include_str!("../../scenarios/portfolio/document-review.toml"),
+    ),
+];
+
+/// The starter portfolio file: every key, commented.
+const PORTFOLIO_STARTER: &str = r#"# gatecast portfolio: a starter programme of three initiatives.
+#
+# What it represents: three AI initiatives funded from one budget, on one
+# clock: a claims-triage copilot (an enterprise stage-gate), a service
+# drafting assistant shipped in 90-day cycles (a quick small deployment)
+# and a document-review assistant likely to stall in pilot purgatory. Each is
+# a scenario file beside this one (`gatecast init` wrote them); replace them
+# with your own initiatives' files.
+#
+# Where the figures come from: each initiative's figures and sources are in
+# its scenario file's header. The budget and readiness below are examples.
+# The full reference is docs/PORTFOLIO.md.
+
+[portfolio]
+name = "Starter AI programme"
+currency = "EUR"             # every initiative's currency must be this one
+horizon_months = 48          # months, from the programme's start
+discount_rate = 0.10         # annual, for every NPV (replaces each scenario's)
+iterations = 10000           # default run size; --iterations overrides
+seed = 7                     # default seed; --seed overrides
+budget = 2500000             # optional: the most the programme can fund (its P90 peak funding)
+readiness = 0.3              # optional, in [0, 1): how much gate outcomes move together
+
+[[initiative]]
+scenario = "claims-copilot.toml"     # relative to this file
+name = "Claims copilot"              # default: the scenario's name; unique
+start_month = 0                      # months after the programme's start; may be a distribution
+
+[[initiative]]
+scenario = "service-drafting.toml"
+name = "Service drafting"
+start_month = 3
+
+[[initiative]]
+scenario = "document-review.toml"
+name = "Document review"
+start_month = { uniform = [3, 9] }
+"#;
+
+/// Writes a commented starter programme to `file` and its three
+/// initiatives' scenario files beside it, refusing to replace any file
+/// unless `force`.
+pub(super) fn init_portfolio(file: &Path, force: bool) -> Result<()> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let beside: Vec<PathBuf> = PORTFOLIO_SCENARIOS
+        .iter()
+        .map(|(name, _)| dir.join(name))
+        .collect();
+    if !force {
+        for f in std::iter::once(file).chain(beside.iter().map(PathBuf::as_path)) {
+            if f.exists() {
+                return Err(InputError::plain(
+                    f.display().to_string(),
+                    "the file exists already: choose another name or folder, or add --force to replace it",
+                )
+                .into());
+            }
+        }
+    }
+    let shown = file.display().to_string();
+    let cannot = |path: &Path, e: std::io::Error| {
+        InputError::plain(
+            path.display().to_string(),
+            format!("cannot write the starter programme: {e}"),
+        )
+    };
+    for ((_, text), path) in PORTFOLIO_SCENARIOS.iter().zip(&beside) {
+        let (line, write_schema) = schema_line(path).map_err(|e| cannot(path, e))?;
+        let rest = text.split_once('\n').map_or(*text, |(_, rest)| rest);
+        std::fs::write(path, format!("{line}\n{rest}")).map_err(|e| cannot(path, e))?;
+        if let Some(schema) = write_schema {
+            std::fs::write(&schema, super::schema::scenario_schema())
+                .map_err(|e| cannot(&schema, e))?;
+        }
+    }
+    std::fs::write(file, PORTFOLIO_STARTER).map_err(|e| cannot(file, e))?;
+    let names: Vec<String> = beside.iter().map(|p| p.display().to_string()).collect();
+    write_stdout(&format!(
+        "Wrote {shown}: a commented starter programme, and its initiatives beside it: {}.\n\
+         Next: edit them, then `gatecast validate {shown}` and `gatecast portfolio {shown}`.\n",
+        names.join(", ")
+    ))
+}

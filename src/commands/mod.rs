@@ -6,6 +6,7 @@ mod compare;
 mod completions;
 mod init;
 mod man;
+mod portfolio;
 mod run;
 mod schema;
 mod serve;
@@ -57,13 +58,25 @@ fn dispatch(cli: Cli) -> Result<()> {
             file,
             actuals: Some(scenario),
             force,
+            ..
         }) => init::init_actuals(&scenario, file.as_deref(), force),
+        Some(Command::Init {
+            file,
+            portfolio: true,
+            force,
+            ..
+        }) => init::init_portfolio(
+            file.as_deref()
+                .unwrap_or(std::path::Path::new("portfolio.toml")),
+            force,
+        ),
         Some(Command::Init { file, force, .. }) => init::init(
             file.as_deref()
                 .unwrap_or(std::path::Path::new("scenario.toml")),
             force,
         ),
         Some(Command::Compare(args)) => compare::compare(args),
+        Some(Command::Portfolio(args)) => portfolio::portfolio(args),
         Some(Command::Solve(args)) => solve::solve(args),
         Some(Command::Schema { actuals }) => schema::schema(actuals),
         Some(Command::Completions { shell }) => completions::completions(shell),

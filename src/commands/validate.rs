@@ -17,6 +17,10 @@ macro_rules! outln {
 
 /// Checks the file and prints every uncertain input with its P10/P50/P90.
 pub(super) fn validate(path: &Path, actuals: Option<&Path>) -> Result<()> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    if crate::scenario::portfolio::is_portfolio(&text) {
+        return validate_portfolio(path);
+    }
     let (mut sc, file, _) = load(Some(path))?;
     if let Some(a) = actuals {
         sc = sc.with_actuals_file(a)?;
@@ -92,5 +96,49 @@ pub(super) fn validate(path: &Path, actuals: Option<&Path>) -> Result<()> {
             "\nNote: no [[benefit]] stream, so this scenario can never pay back."
         );
     }
+    write_stdout(&out)
+}
+
+/// Checks a portfolio file and each initiative's scenario file.
+fn validate_portfolio(path: &Path) -> Result<()> {
+    let pf = super::portfolio::load(path)?;
+    let mut out = String::new();
+    outln!(
+        out,
+        "{}: valid. Portfolio \"{}\": {} initiative{}, {}-month horizon, discount rate {}, readiness {}, money in {}{}.",
+        pf.file,
+        pf.name,
+        pf.initiatives.len(),
+        if pf.initiatives.len() == 1 { "" } else { "s" },
+        pf.horizon_months,
+        sig(pf.discount_rate),
+        sig(pf.readiness),
+        pf.currency,
+        pf.budget
+            .map_or(String::new(), |b| format!(", budget {}", crate::format::money(b, &pf.currency)))
+    );
+    outln!(
+        out,
+        "\n  {:<30}  {:<16}  {:>6}  {:>8}  scenario file",
+        "initiative",
+        "start month",
+        "stages",
+        "inputs"
+    );
+    for i in &pf.initiatives {
+        outln!(
+            out,
+            "  {:<30}  {:<16}  {:>6}  {:>8}  {}",
+            i.name,
+            i.start_month.describe(),
+            i.scenario.stages.len(),
+            i.scenario.uncertain_inputs().len(),
+            i.file
+        );
+    }
+    outln!(
+        out,
+        "\nEach initiative runs on the portfolio's horizon and discount rate; its own horizon, iterations and seed are ignored. `gatecast validate <scenario file>` lists its uncertain inputs."
+    );
     write_stdout(&out)
 }

@@ -5,6 +5,7 @@
 
 pub mod actuals;
 pub mod iterations;
+pub mod portfolio;
 pub mod reforecast;
 pub mod staging;
 pub mod text;

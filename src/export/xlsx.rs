@@ -13,6 +13,7 @@
 //! The same input gives the same bytes: the document's creation time is
 //! fixed and nothing else in the file depends on the clock.
 
+pub mod portfolio;
 mod reforecast;
 
 use std::path::Path;

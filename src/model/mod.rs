@@ -135,6 +135,14 @@ fn spread(out: &mut [f64], from: f64, to: f64, rate: f64) {
 /// possible decision. A decision passes when `u < pass`, reworks when
 /// `u < pass + rework` and kills otherwise.
 pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
+    simulate_from(sc, x, gate_u, 0.0, ws);
+}
+
+/// [`simulate`] with the first stage starting at `start` months instead of
+/// 0 (a portfolio's clock, MODEL.md section 10): every stage start, access,
+/// cost and benefit moves with it, on the same month grid and horizon; the
+/// months before `start` hold nothing, and NPV still discounts from 0.
+pub fn simulate_from(sc: &Scenario, x: &[f64], gate_u: &[f64], start: f64, ws: &mut Workspace) {
     let h = sc.horizon_months;
     let hf = h as f64;
     let out = &mut ws.outcome;
@@ -156,7 +164,7 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
     let mut kill = f64::INFINITY;
 
     // Section 4: the stage-gate timeline.
-    let mut t = 0.0;
+    let mut t = start;
     let mut highest_scope = 0.0;
     let mut gate_offset = 0;
     'stages: for (i, st) in sc.stages.iter().enumerate() {

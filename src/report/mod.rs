@@ -10,6 +10,7 @@
 //! can parse it.
 
 mod markup;
+pub mod portfolio;
 mod reforecast;
 
 use std::fmt::Write as _;

@@ -9,6 +9,7 @@
 pub mod actuals;
 pub mod limits;
 mod locate;
+pub mod portfolio;
 pub(crate) mod raw;
 
 use std::path::Path;

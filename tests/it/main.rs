@@ -13,6 +13,7 @@ mod engine_stats;
 #[cfg(unix)]
 mod interrupts;
 mod overlay_charts;
+mod portfolio;
 mod report;
 mod sampling;
 mod schema;
