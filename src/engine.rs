@@ -143,10 +143,19 @@ pub struct Records {
     /// `inputs[k][i]`: the k-th uncertain input (in [`Scenario::uncertain_inputs`]
     /// order) of iteration i; empty unless kept (see [`run_keeping_inputs`]).
     pub inputs: Vec<Vec<f64>>,
+    /// `usage_at[k][i]`: the usage rate `U(m)` of iteration i at the k-th
+    /// month of [`Scenario::checkpoints`] (MODEL.md 9.1), in single
+    /// precision; `NaN` where nobody has access then (`W(m) = 0`). Empty
+    /// when the scenario names no checkpoint (4 bytes per checkpoint per
+    /// iteration otherwise).
+    pub usage_at: Vec<Vec<f32>>,
+    /// `active_at[k][i]`: active users `A(m)`, in the same way.
+    pub active_at: Vec<Vec<f32>>,
 }
 
 impl Records {
-    fn with_capacity(n: usize) -> Records {
+    fn with_capacity(n: usize, checkpoints: usize) -> Records {
+        let columns = || (0..checkpoints).map(|_| Vec::with_capacity(n)).collect();
         Records {
             payback: Vec::with_capacity(n),
             npv: Vec::with_capacity(n),
@@ -156,6 +165,23 @@ impl Records {
             peak_funding: Vec::with_capacity(n),
             first_access: Vec::with_capacity(n),
             inputs: Vec::new(),
+            usage_at: columns(),
+            active_at: columns(),
+        }
+    }
+
+    /// Keeps the leading indicators of one iteration at each checkpoint.
+    fn push_checkpoints(&mut self, checkpoints: &[usize], m: &model::Months) {
+        let columns = self.usage_at.iter_mut().zip(self.active_at.iter_mut());
+        for ((usage, active), &month) in columns.zip(checkpoints) {
+            let i = month - 1;
+            let (u, a) = if m.access[i] > 0.0 {
+                (m.usage[i] as f32, m.active[i] as f32)
+            } else {
+                (f32::NAN, f32::NAN)
+            };
+            usage.push(u);
+            active.push(a);
         }
     }
 
@@ -181,6 +207,11 @@ impl Records {
             self.inputs.resize(other.inputs.len(), Vec::new());
         }
         for (a, b) in self.inputs.iter_mut().zip(other.inputs.iter_mut()) {
+            a.append(b);
+        }
+        let ours = self.usage_at.iter_mut().chain(self.active_at.iter_mut());
+        let theirs = other.usage_at.iter_mut().chain(other.active_at.iter_mut());
+        for (a, b) in ours.zip(theirs) {
             a.append(b);
         }
     }
@@ -593,7 +624,7 @@ fn simulate_block<W: Watch>(
     let mut x = vec![0.0; sc.inputs.len()];
     let mut gate_u = vec![0.0; sc.gate_draws()];
     let mut out = BlockOut {
-        records: Records::with_capacity((end - start) as usize),
+        records: Records::with_capacity((end - start) as usize, sc.checkpoints.len()),
         funnel: Funnel::new(sc.stages.len()),
         monthly: Monthly::new(sc.horizon_months),
         encoded: Vec::new(),
@@ -617,6 +648,7 @@ fn simulate_block<W: Watch>(
         draws.copy_row(r, &mut x, &mut gate_u);
         model::simulate(sc, &x, &gate_u, &mut ws);
         out.records.push(&ws.outcome);
+        out.records.push_checkpoints(&sc.checkpoints, &ws.months);
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
         watch.see(&mut out.watched, &x, &ws);
@@ -717,7 +749,7 @@ fn run_with<W: Watch>(
             iterations: opts.iterations,
             seed: opts.seed,
             sampling: opts.sampling,
-            records: Records::with_capacity(opts.iterations as usize),
+            records: Records::with_capacity(opts.iterations as usize, sc.checkpoints.len()),
             funnel: Funnel::new(sc.stages.len()),
             monthly: Monthly::new(sc.horizon_months),
         };

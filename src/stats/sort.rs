@@ -22,13 +22,25 @@ fn unkey(k: u64) -> f64 {
 /// Sorts ascending in `total_cmp` order (so `-0.0` before `0.0`, and
 /// infinities at the ends).
 pub fn sort_f64(values: &mut [f64]) {
-    const BITS: u32 = 16;
-    const BUCKETS: usize = 1 << BITS;
     if values.len() < 256 {
         values.sort_unstable_by(f64::total_cmp);
         return;
     }
-    let mut a: Vec<u64> = values.iter().map(|v| key(*v)).collect();
+    let a = sort_u64(values.iter().map(|v| key(*v)).collect());
+    for (v, k) in values.iter_mut().zip(&a) {
+        *v = unkey(*k);
+    }
+}
+
+/// Sorts unsigned keys ascending: an LSD radix sort in 16-bit digits that
+/// skips a digit every key shares (so keys of 33 bits take three passes).
+pub fn sort_u64(mut a: Vec<u64>) -> Vec<u64> {
+    const BITS: u32 = 16;
+    const BUCKETS: usize = 1 << BITS;
+    if a.len() < 256 {
+        a.sort_unstable();
+        return a;
+    }
     let mut b = vec![0u64; a.len()];
     let mut counts = vec![0usize; BUCKETS];
     for pass in 0..(64 / BITS) {
@@ -53,9 +65,7 @@ pub fn sort_f64(values: &mut [f64]) {
         }
         std::mem::swap(&mut a, &mut b);
     }
-    for (v, k) in values.iter_mut().zip(&a) {
-        *v = unkey(*k);
-    }
+    a
 }
 
 #[cfg(test)]

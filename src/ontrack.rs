@@ -1,0 +1,281 @@
+//! What on track looks like (MODEL.md 9.1), in every run: for usage rate
+//! and active users at each checkpoint month, the on-track band, the decile
+//! table and the tripwire (see [`crate::stats::ontrack`] for the
+//! definitions), gathered into one serialisable [`OnTrack`] that the
+//! terminal, summary.json, summary.md, the chart, report.html and
+//! report.xlsx all read. No I/O.
+//!
+//! Which iterations count: at checkpoint `m`, those with access
+//! (`W(m) > 0`: access opened and not killed); "pays back" means a payback
+//! time at or before `T` months, `T` = 36 or the horizon when shorter
+//! (`P(payback within 36 months)` counts the same way).
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::Records;
+use crate::scenario::Scenario;
+use crate::stats::ontrack::{self, Checkpoint};
+
+/// The payback target of MODEL.md 9: 36 months, or the horizon when
+/// shorter.
+pub fn target_months(horizon: usize) -> usize {
+    horizon.min(36)
+}
+
+/// The default checkpoints: every third month up to the horizon (the
+/// horizon itself when it is shorter than 3 months).
+pub fn default_checkpoints(horizon: usize) -> Vec<usize> {
+    if horizon < 3 {
+        return vec![horizon];
+    }
+    (3..=horizon).step_by(3).collect()
+}
+
+/// Reads `--checkpoints`: whole months from 1 to the horizon, separated by
+/// commas, in any order; repeats count once. The error says what was
+/// wrong, for the flag's message.
+pub fn parse_checkpoints(text: &str, horizon: usize) -> Result<Vec<usize>, String> {
+    let mut months = Vec::new();
+    for item in text.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(format!(
+                "expected months separated by commas, such as 3,6,9, got `{text}` (an empty entry)"
+            ));
+        }
+        let month = item.parse::<i64>().map_err(|_| {
+            format!("expected whole months from 1 to the {horizon}-month horizon, such as 3,6,9, got `{item}`")
+        })?;
+        if month < 1 || month as u64 > horizon as u64 {
+            return Err(format!(
+                "a checkpoint must be a month from 1 to the {horizon}-month horizon, got {month}"
+            ));
+        }
+        months.push(month as usize);
+    }
+    months.sort_unstable();
+    months.dedup();
+    Ok(months)
+}
+
+/// One leading indicator at every checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    /// `usage_rate` or `active_users`.
+    pub key: String,
+    pub label: String,
+    /// "share (0-1)" or "users".
+    pub unit: String,
+    /// One entry per checkpoint month, in order.
+    pub checkpoints: Vec<AtMonth>,
+}
+
+/// The figures of one indicator at one checkpoint month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AtMonth {
+    pub month: usize,
+    #[serde(flatten)]
+    pub figures: Checkpoint,
+}
+
+/// What on track looks like, for both leading indicators.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnTrack {
+    /// `T`: "pays back" means within this many months.
+    pub target_months: usize,
+    /// The checkpoint months.
+    pub months: Vec<usize>,
+    /// Which iterations count, how groups form, what the tripwire is.
+    pub method: String,
+    /// The checkpoint the one-line summaries quote (see [`OnTrack::new`]);
+    /// `None` when usage has no tripwire at any checkpoint.
+    pub featured_month: Option<usize>,
+    /// Usage rate, then active users.
+    pub indicators: Vec<Indicator>,
+}
+
+impl OnTrack {
+    /// The figures from the run's records, or `None` when the run kept no
+    /// checkpoint (see [`Scenario::checkpoints`]).
+    ///
+    /// The featured checkpoint is the first at which usage has a tripwire
+    /// and at least half of all iterations have access (so that the
+    /// statement covers most futures); failing that, the first with a
+    /// usage tripwire.
+    pub fn new(sc: &Scenario, rec: &Records) -> Option<OnTrack> {
+        let months = &sc.checkpoints;
+        if months.is_empty() || rec.usage_at.len() != months.len() {
+            return None;
+        }
+        let t = target_months(sc.horizon_months) as f64;
+        let paid = |i: usize| rec.payback[i] <= t;
+        let columns: Vec<&Vec<f32>> = rec.usage_at.iter().chain(&rec.active_at).collect();
+        let mut figures: Vec<Checkpoint> = columns
+            .par_iter()
+            .map(|values| ontrack::checkpoint(values, paid))
+            .collect();
+        let active = figures.split_off(months.len());
+        let at = |figures: Vec<Checkpoint>| -> Vec<AtMonth> {
+            months
+                .iter()
+                .zip(figures)
+                .map(|(&month, figures)| AtMonth { month, figures })
+                .collect()
+        };
+        let usage = at(figures);
+        let n = rec.payback.len() as u64;
+        let with_tripwire = || usage.iter().filter(|c| c.figures.tripwire.is_some());
+        let featured_month = with_tripwire()
+            .find(|c| 2 * c.figures.with_access >= n)
+            .or_else(|| with_tripwire().next())
+            .map(|c| c.month);
+        Some(OnTrack {
+            target_months: t as usize,
+            months: months.clone(),
+            method: format!(
+                "at each checkpoint month m, over the iterations with access (W(m) > 0): P10/P50/P90 (PERCENTILE.INC) of the indicator among those that pay back within {} months and among all; ten groups of equal size by rank (rank r in group floor(10 r / n) + 1), a run of equal values kept in the group of its lowest rank; the tripwire is the highest value of the highest group in which fewer than half pay back. Values kept in single precision",
+                t as usize
+            ),
+            featured_month,
+            indicators: vec![
+                Indicator {
+                    key: "usage_rate".into(),
+                    label: "Usage rate".into(),
+                    unit: "share (0-1)".into(),
+                    checkpoints: usage,
+                },
+                Indicator {
+                    key: "active_users".into(),
+                    label: "Active users".into(),
+                    unit: "users".into(),
+                    checkpoints: at(active),
+                },
+            ],
+        })
+    }
+
+    /// The indicator of that key.
+    pub fn indicator(&self, key: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.key == key)
+    }
+
+    /// Usage rate's figures at the featured checkpoint, with active users'
+    /// at the same month.
+    pub fn featured(&self) -> Option<(&AtMonth, Option<&AtMonth>)> {
+        let month = self.featured_month?;
+        let find = |key: &str| {
+            self.indicator(key)
+                .and_then(|i| i.checkpoints.iter().find(|c| c.month == month))
+        };
+        Some((find("usage_rate")?, find("active_users")))
+    }
+}
+
+/// A value of the indicator `key` with its unit: usage as a percentage
+/// to one decimal ("31.2%"), active users as a whole number ("1,234 users").
+pub fn show(key: &str, v: f64) -> String {
+    if key == "usage_rate" {
+        format!("{:.1}%", v * 100.0)
+    } else {
+        format!("{} users", crate::format::thousands(v))
+    }
+}
+
+/// A value as the one-line statements say it: usage to the whole percent
+/// ("31%"), active users as [`show`] does.
+pub fn say(key: &str, v: f64) -> String {
+    if key == "usage_rate" {
+        crate::format::pct(v)
+    } else {
+        show(key, v)
+    }
+}
+
+impl OnTrack {
+    /// The statement of what the pilot must show, e.g. "On track at month
+    /// 6: usage at least 31% (below that, fewer than half of futures pay
+    /// back within 36 months)", or that no usage level marks it.
+    pub fn sentence(&self) -> String {
+        let t = self.target_months;
+        match self.featured() {
+            Some((usage, _)) => format!(
+                "On track at month {}: usage at least {} (below that, fewer than half of futures pay back within {t} months)",
+                usage.month,
+                say("usage_rate", usage.figures.tripwire.unwrap_or(f64::NAN)),
+            ),
+            None => format!(
+                "No tripwire: at every checkpoint ({} {}), even the futures with the lowest usage pay back within {t} months at least half the time",
+                if self.months.len() > 1 { "months" } else { "month" },
+                months_list(&self.months)
+            ),
+        }
+    }
+
+    /// The second statement: the on-track band at the featured month (or
+    /// the last checkpoint) beside the band of all futures with access.
+    pub fn band_sentence(&self) -> Option<String> {
+        let usage = self.indicator("usage_rate")?;
+        let month = self.featured_month.or(self.months.last().copied())?;
+        let c = usage.checkpoints.iter().find(|c| c.month == month)?;
+        let b = |band: &Option<ontrack::Band>| {
+            band.map_or("none".to_string(), |b| {
+                format!(
+                    "{} / {} / {}",
+                    say("usage_rate", b.p10),
+                    say("usage_rate", b.p50),
+                    say("usage_rate", b.p90)
+                )
+            })
+        };
+        let active = self
+            .indicator("active_users")
+            .and_then(|i| i.checkpoints.iter().find(|c| c.month == month))
+            .and_then(|a| a.figures.tripwire)
+            .map_or(String::new(), |v| {
+                format!("; active users at least {}", say("active_users", v))
+            });
+        Some(format!(
+            "Usage P10 / P50 / P90 at month {month}: {} in futures that pay back, {} in all with access{active}",
+            b(&c.figures.paying_back),
+            b(&c.figures.all)
+        ))
+    }
+}
+
+/// "3, 6, 9 and 12".
+pub fn months_list(months: &[usize]) -> String {
+    let words: Vec<String> = months.iter().map(|m| m.to_string()).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_default_to_every_third_month() {
+        assert_eq!(default_checkpoints(12), vec![3, 6, 9, 12]);
+        assert_eq!(default_checkpoints(10), vec![3, 6, 9]);
+        assert_eq!(default_checkpoints(2), vec![2]);
+        assert_eq!(target_months(24), 24);
+        assert_eq!(target_months(60), 36);
+    }
+
+    #[test]
+    fn checkpoints_parse_sorted_and_once_each() {
+        assert_eq!(parse_checkpoints("9, 3,6,3", 36), Ok(vec![3, 6, 9]));
+        assert_eq!(parse_checkpoints("36", 36), Ok(vec![36]));
+        for bad in ["0", "37", "-3", "3,,6", "", "six", "2.5"] {
+            assert!(parse_checkpoints(bad, 36).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_checkpoints("3,40", 36).unwrap_err(),
+            "a checkpoint must be a month from 1 to the 36-month horizon, got 40"
+        );
+    }
+}
