@@ -99,10 +99,14 @@ impl OnTrack {
     /// The figures from the run's records, or `None` when the run kept no
     /// checkpoint (see [`Scenario::checkpoints`]).
     ///
-    /// The featured checkpoint is the first at which usage has a tripwire
-    /// and at least half of all iterations have access (so that the
-    /// statement covers most futures); failing that, the first with a
-    /// usage tripwire.
+    /// The featured checkpoint is the one at which usage separates best:
+    /// the largest gap between the share paying back above the tripwire
+    /// and at or below it ([`Checkpoint::separation`]), among the
+    /// checkpoints at which at least half of all iterations have access
+    /// (so that the statement covers most futures), the earliest on a tie;
+    /// failing that, among all checkpoints. A tripwire with nothing above
+    /// it (even the highest tenth pays back less than half the time) is
+    /// never featured.
     pub fn new(sc: &Scenario, rec: &Records) -> Option<OnTrack> {
         let months = &sc.checkpoints;
         if months.is_empty() || rec.usage_at.len() != months.len() {
@@ -125,11 +129,22 @@ impl OnTrack {
         };
         let usage = at(figures);
         let n = rec.payback.len() as u64;
-        let with_tripwire = || usage.iter().filter(|c| c.figures.tripwire.is_some());
-        let featured_month = with_tripwire()
-            .find(|c| 2 * c.figures.with_access >= n)
-            .or_else(|| with_tripwire().next())
-            .map(|c| c.month);
+        let best = |covering: bool| {
+            let mut best: Option<(&AtMonth, f64)> = None;
+            for c in &usage {
+                let Some(gap) = c.figures.separation() else {
+                    continue;
+                };
+                if covering && 2 * c.figures.with_access < n {
+                    continue;
+                }
+                if best.is_none_or(|(_, g)| gap > g) {
+                    best = Some((c, gap));
+                }
+            }
+            best.map(|(c, _)| c.month)
+        };
+        let featured_month = best(true).or_else(|| best(false));
         Some(OnTrack {
             target_months: t as usize,
             months: months.clone(),
@@ -178,18 +193,29 @@ pub fn show(key: &str, v: f64) -> String {
     if key == "usage_rate" {
         format!("{:.1}%", v * 100.0)
     } else {
-        format!("{} users", crate::format::thousands(v))
+        let n = crate::format::thousands(v);
+        format!("{n} {}", if n == "1" { "user" } else { "users" })
     }
 }
 
-/// A value as the one-line statements say it: usage to the whole percent
-/// ("31%"), active users as [`show`] does.
+/// A value as the one-line statements say it: usage to two significant
+/// figures, whole percents from 10% ("31%", "4.2%", "0.35%"), active
+/// users as [`show`] does.
 pub fn say(key: &str, v: f64) -> String {
-    if key == "usage_rate" {
-        crate::format::pct(v)
-    } else {
-        show(key, v)
+    if key != "usage_rate" {
+        return show(key, v);
     }
+    let x = v * 100.0;
+    let s = if x == 0.0 || x >= 10.0 {
+        format!("{x:.0}")
+    } else if x >= 1.0 {
+        format!("{x:.1}")
+    } else if x >= 0.1 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    };
+    format!("{s}%")
 }
 
 impl OnTrack {
@@ -204,20 +230,44 @@ impl OnTrack {
                 usage.month,
                 say("usage_rate", usage.figures.tripwire.unwrap_or(f64::NAN)),
             ),
+            None if self.usage_tripwires() == 0 => format!(
+                "No tripwire: at every checkpoint ({}), even the futures with the lowest usage pay back within {t} months at least half the time",
+                self.checkpoints_words()
+            ),
             None => format!(
-                "No tripwire: at every checkpoint ({} {}), even the futures with the lowest usage pay back within {t} months at least half the time",
-                if self.months.len() > 1 { "months" } else { "month" },
-                months_list(&self.months)
+                "No usage level is enough on its own: at each checkpoint ({}), either every tenth of futures by usage pays back within {t} months at least half the time, or even the tenth with the highest usage does not",
+                self.checkpoints_words()
             ),
         }
     }
 
-    /// The second statement: the on-track band at the featured month (or
-    /// the last checkpoint) beside the band of all futures with access.
+    /// How many checkpoints have a usage tripwire.
+    fn usage_tripwires(&self) -> usize {
+        self.indicator("usage_rate").map_or(0, |u| {
+            u.checkpoints
+                .iter()
+                .filter(|c| c.figures.tripwire.is_some())
+                .count()
+        })
+    }
+
+    /// "month 6", "months 3, 6 and 9", or "months 3 to 36" for more than four.
+    fn checkpoints_words(&self) -> String {
+        match self.months.as_slice() {
+            [one] => format!("month {one}"),
+            [first, .., last] if self.months.len() > 4 => format!("months {first} to {last}"),
+            months => format!("months {}", months_list(months)),
+        }
+    }
+
+    /// The second statement: at the featured month, the share paying
+    /// back on each side of the tripwire and the on-track band beside the
+    /// band of all futures with access (without a featured month, the
+    /// bands at the last checkpoint).
     pub fn band_sentence(&self) -> Option<String> {
         let usage = self.indicator("usage_rate")?;
         let month = self.featured_month.or(self.months.last().copied())?;
-        let c = usage.checkpoints.iter().find(|c| c.month == month)?;
+        let f = &usage.checkpoints.iter().find(|c| c.month == month)?.figures;
         let b = |band: &Option<ontrack::Band>| {
             band.map_or("none".to_string(), |b| {
                 format!(
@@ -228,18 +278,23 @@ impl OnTrack {
                 )
             })
         };
-        let active = self
-            .indicator("active_users")
-            .and_then(|i| i.checkpoints.iter().find(|c| c.month == month))
-            .and_then(|a| a.figures.tripwire)
-            .map_or(String::new(), |v| {
-                format!("; active users at least {}", say("active_users", v))
-            });
-        Some(format!(
-            "Usage P10 / P50 / P90 at month {month}: {} in futures that pay back, {} in all with access{active}",
-            b(&c.figures.paying_back),
-            b(&c.figures.all)
-        ))
+        let sides = match (f.p_payback_at_or_below, f.p_payback_above) {
+            (Some(lo), Some(hi)) if self.featured_month.is_some() => format!(
+                "at or below it {} of futures with access pay back, above it {}; ",
+                crate::format::pct(lo),
+                crate::format::pct(hi)
+            ),
+            _ => format!("at month {month}, "),
+        };
+        let mut text = format!(
+            "{sides}usage P10 / P50 / P90 in futures that pay back {} (all with access: {})",
+            b(&f.paying_back),
+            b(&f.all)
+        );
+        if let Some(first) = text.get(..1) {
+            text = first.to_uppercase() + &text[1..];
+        }
+        Some(text)
     }
 }
 

@@ -115,8 +115,7 @@ pub const CHARTS: &[Render] = &[
 pub type Has = fn(&Summary) -> bool;
 
 /// What on track looks like (MODEL.md 9.1), when the run kept checkpoints.
-pub const ON_TRACK_CHARTS: &[(Render, Has)] =
-    &[(render::<OnTrackChart>, |s| s.on_track.is_some())];
+pub const ON_TRACK_CHARTS: &[(Render, Has)] = &[(render::<OnTrackChart>, |s| s.on_track.is_some())];
 
 /// The charts of what drives the result, each with the test of whether the
 /// summary has what it draws: the tornado when the run was analysed, the

@@ -37,7 +37,9 @@ impl Chart for OnTrackChart {
             return Ok(Vec::new());
         };
         let t = on.target_months;
-        let usage = on.indicator("usage_rate").map_or(&[][..], |u| &u.checkpoints[..]);
+        let usage = on
+            .indicator("usage_rate")
+            .map_or(&[][..], |u| &u.checkpoints[..]);
         let page = Page {
             title: Self::title(s),
             subtitle: format!(
@@ -97,7 +99,16 @@ impl Chart for OnTrackChart {
         for c in usage {
             let m = c.month as f64;
             let f = &c.figures;
-            range(root, &x_of, &y_of, m - offset, half, f.all, ALL_FILL, ALL_LINE)?;
+            range(
+                root,
+                &x_of,
+                &y_of,
+                m - offset,
+                half,
+                f.all,
+                ALL_FILL,
+                ALL_LINE,
+            )?;
             range(
                 root,
                 &x_of,
@@ -195,8 +206,14 @@ fn range<DB: DrawingBackend>(
         [(l, top), (r, bottom.max(top + px(2)))],
         fill.filled(),
     ))?;
-    root.draw(&Rectangle::new([(l, top), (r, bottom.max(top + px(2)))], line.stroke_width(upx(1))))?;
+    root.draw(&Rectangle::new(
+        [(l, top), (r, bottom.max(top + px(2)))],
+        line.stroke_width(upx(1)),
+    ))?;
     let y = y_of(b.p50);
-    root.draw(&PathElement::new(vec![(l, y), (r, y)], line.stroke_width(upx(3))))?;
+    root.draw(&PathElement::new(
+        vec![(l, y), (r, y)],
+        line.stroke_width(upx(3)),
+    ))?;
     Ok(())
 }

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use crate::engine::Sampling;
 use crate::format::{money, money_short, months, pct, thousands};
 use crate::ontrack::{show, OnTrack};
-use crate::stats::ontrack::{Band, GROUPS};
 use crate::sensitivity::Sensitivity;
+use crate::stats::ontrack::{Band, GROUPS};
 use crate::stats::sensitivity::Target;
 use crate::summary::{Pct, Summary};
 
@@ -291,11 +291,23 @@ fn row(t: &mut String, cells: &[String]) {
     let _ = writeln!(t, "| {} |", cells.join(" | "));
 }
 
+/// The shares paying back at or below the tripwire and above it.
+pub(crate) fn sides(f: &crate::stats::ontrack::Checkpoint) -> String {
+    match (f.p_payback_at_or_below, f.p_payback_above) {
+        (Some(lo), Some(hi)) => format!("{} / {}", pct(lo), pct(hi)),
+        (Some(lo), None) => format!("{} / nothing above", pct(lo)),
+        _ => "-".into(),
+    }
+}
+
 /// summary.md's section of what on track looks like (MODEL.md 9.1).
 fn on_track_markdown(on: &OnTrack) -> String {
     let mut t = String::new();
     let tm = on.target_months;
-    let _ = writeln!(t, "\n## What on track looks like (what the pilot must show)\n");
+    let _ = writeln!(
+        t,
+        "\n## What on track looks like (what the pilot must show)\n"
+    );
     let _ = writeln!(t, "**{}.**\n", on.sentence());
     let _ = writeln!(
         t,
@@ -303,7 +315,11 @@ fn on_track_markdown(on: &OnTrack) -> String {
         on.method
     );
     for ind in &on.indicators {
-        let unit = if ind.key == "usage_rate" { "%" } else { "users" };
+        let unit = if ind.key == "usage_rate" {
+            "%"
+        } else {
+            "users"
+        };
         let _ = writeln!(t, "### {} ({unit})\n", ind.label);
         row(
             &mut t,
@@ -314,9 +330,10 @@ fn on_track_markdown(on: &OnTrack) -> String {
                 "Paying back: P10 / P50 / P90".into(),
                 "All with access: P10 / P50 / P90".into(),
                 "Tripwire".into(),
+                "Pay back: at or below it / above it".into(),
             ],
         );
-        row(&mut t, &vec!["---:".to_string(); 6]);
+        row(&mut t, &vec!["---:".to_string(); 7]);
         let band = |b: &Option<Band>| {
             b.map_or("n/a".into(), |b| {
                 format!(
@@ -342,6 +359,7 @@ fn on_track_markdown(on: &OnTrack) -> String {
                     band(&f.paying_back),
                     band(&f.all),
                     f.tripwire.map_or("none".into(), |v| show(&ind.key, v)),
+                    sides(f),
                 ],
             );
         }
@@ -364,15 +382,20 @@ fn on_track_markdown(on: &OnTrack) -> String {
             );
             row(&mut t, &cells);
         }
+        t.push('\n');
     }
     if let Some((usage, active)) = on.featured() {
-        let _ = writeln!(t, "\n### Decile table at month {}\n", usage.month);
+        let _ = writeln!(t, "### Decile table at month {}\n", usage.month);
         for c in std::iter::once(("usage_rate", usage)).chain(active.map(|a| ("active_users", a))) {
             let (key, at) = c;
             let _ = writeln!(
                 t,
                 "{} at month {} ({}):\n",
-                if key == "usage_rate" { "Usage rate" } else { "Active users" },
+                if key == "usage_rate" {
+                    "Usage rate"
+                } else {
+                    "Active users"
+                },
                 at.month,
                 if key == "usage_rate" { "%" } else { "users" }
             );

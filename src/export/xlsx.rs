@@ -819,16 +819,26 @@ fn on_track_sheet(ws: &mut Worksheet, on: &OnTrack, fmt: &Formats) -> Result<()>
             "All P50",
             "All P90",
             "Tripwire",
+            "Pay back, at or below it",
+            "Pay back, above it",
         ],
         fmt,
     )?;
     ws.set_freeze_panes(4, 0)?;
     widths(
         ws,
-        &[14.0, 8.0, 7.0, 18.0, 24.0, 15.0, 15.0, 15.0, 11.0, 11.0, 11.0, 11.0],
+        &[
+            14.0, 8.0, 7.0, 18.0, 24.0, 15.0, 15.0, 15.0, 11.0, 11.0, 11.0, 11.0, 22.0, 18.0,
+        ],
     )?;
     let unit = |key: &str| if key == "usage_rate" { "%" } else { "users" };
-    let value_fmt = |key: &str| if key == "usage_rate" { &fmt.pct } else { &fmt.count };
+    let value_fmt = |key: &str| {
+        if key == "usage_rate" {
+            &fmt.pct
+        } else {
+            &fmt.count
+        }
+    };
     let opt = |ws: &mut Worksheet, r: u32, c: u16, v: Option<f64>, f: &Format| -> Result<()> {
         match v {
             Some(v) => ws.write_number_with_format(r, c, v, f)?,
@@ -853,6 +863,8 @@ fn on_track_sheet(ws: &mut Worksheet, on: &OnTrack, fmt: &Formats) -> Result<()>
                 opt(ws, r, col + 2, b.map(|b| b.p90), vf)?;
             }
             opt(ws, r, 11, f.tripwire, vf)?;
+            opt(ws, r, 12, f.p_payback_at_or_below, &fmt.pct)?;
+            opt(ws, r, 13, f.p_payback_above, &fmt.pct)?;
             r += 1;
         }
     }
@@ -868,7 +880,15 @@ fn on_track_sheet(ws: &mut Worksheet, on: &OnTrack, fmt: &Formats) -> Result<()>
         ws,
         r,
         &[
-            "Indicator", "Unit", "Month", "Tenth", "From", "To", "Futures", &paying, "Share",
+            "Indicator",
+            "Unit",
+            "Month",
+            "Tenth",
+            "From",
+            "To",
+            "Futures",
+            &paying,
+            "Share",
         ],
         fmt,
     )?;

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::{esc, figure, pct};
 use crate::charts::ChartFile;
+use crate::export::text::sides;
 use crate::format::thousands;
 use crate::ontrack::{show, OnTrack};
 use crate::stats::ontrack::Band;
@@ -29,7 +30,13 @@ fn band(key: &str, b: &Option<Band>) -> String {
 }
 
 /// The section; returns the number of the last figure drawn.
-pub fn section(o: &mut String, s: &Summary, on: &OnTrack, charts: &[ChartFile], figures: usize) -> usize {
+pub fn section(
+    o: &mut String,
+    s: &Summary,
+    on: &OnTrack,
+    charts: &[ChartFile],
+    figures: usize,
+) -> usize {
     let tm = on.target_months;
     let _ = writeln!(
         o,
@@ -43,13 +50,17 @@ pub fn section(o: &mut String, s: &Summary, on: &OnTrack, charts: &[ChartFile], 
         esc(&on.sentence())
     );
     for ind in &on.indicators {
-        let unit = if ind.key == "usage_rate" { "%" } else { "users" };
+        let unit = if ind.key == "usage_rate" {
+            "%"
+        } else {
+            "users"
+        };
         let _ = writeln!(
             o,
             "<div class=\"scroll\"><table>\n<caption>{} at each checkpoint ({unit})</caption>\n<thead><tr><th class=\"r\">Month</th>\
              <th class=\"r\">Futures with access</th><th class=\"r\">Of those, pay back within {tm} months</th>\
              <th class=\"r\">Paying back: P10 / P50 / P90</th><th class=\"r\">All with access: P10 / P50 / P90</th>\
-             <th class=\"r\">Tripwire</th></tr></thead>\n<tbody>",
+             <th class=\"r\">Tripwire</th><th class=\"r\">Pay back: at or below it / above it</th></tr></thead>\n<tbody>",
             esc(&ind.label)
         );
         for c in &ind.checkpoints {
@@ -62,18 +73,21 @@ pub fn section(o: &mut String, s: &Summary, on: &OnTrack, charts: &[ChartFile], 
             let _ = writeln!(
                 o,
                 "<tr><td class=\"r num\">{}</td><td class=\"r num\">{}</td><td class=\"r num\">{share}</td>\
-                 <td class=\"r num\">{}</td><td class=\"r num\">{}</td><td class=\"r num\">{}</td></tr>",
+                 <td class=\"r num\">{}</td><td class=\"r num\">{}</td><td class=\"r num\">{}</td><td class=\"r num\">{}</td></tr>",
                 c.month,
                 thousands(f.with_access as f64),
                 band(&ind.key, &f.paying_back),
                 band(&ind.key, &f.all),
-                f.tripwire.map_or("none".into(), |v| esc(&show(&ind.key, v)))
+                f.tripwire.map_or("none".into(), |v| esc(&show(&ind.key, v))),
+                esc(&sides(f))
             );
         }
         o.push_str("</tbody>\n</table></div>\n");
     }
     if let Some((usage, active)) = on.featured() {
-        for (key, at) in std::iter::once(("usage_rate", usage)).chain(active.map(|a| ("active_users", a))) {
+        for (key, at) in
+            std::iter::once(("usage_rate", usage)).chain(active.map(|a| ("active_users", a)))
+        {
             let (label, unit) = if key == "usage_rate" {
                 ("Usage rate", "%")
             } else {

@@ -72,6 +72,20 @@ pub struct Checkpoint {
     /// The upper edge of the highest group in which fewer than half pay
     /// back; `None` when no group is below one half.
     pub tripwire: Option<f64>,
+    /// The share paying back among the iterations at or below the
+    /// tripwire (its group and those under it); `None` without a tripwire.
+    pub p_payback_at_or_below: Option<f64>,
+    /// The share paying back among those above it; `None` without a
+    /// tripwire or when it tops the highest group.
+    pub p_payback_above: Option<f64>,
+}
+
+impl Checkpoint {
+    /// How well the tripwire separates: the share paying back above it
+    /// less the share at or below it; `None` when there is nothing above.
+    pub fn separation(&self) -> Option<f64> {
+        Some(self.p_payback_above? - self.p_payback_at_or_below?)
+    }
 }
 
 /// An `f32` as its shortest decimal, widened to `f64`.
@@ -146,11 +160,18 @@ pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
             p90: percentile_inc_by(len, 0.9, at),
         })
     };
-    let tripwire = groups
+    let cut = groups
         .iter()
-        .rev()
-        .find(|g| g.count > 0 && 2 * g.paid_back < g.count)
-        .and_then(|g| g.hi);
+        .rposition(|g| g.count > 0 && 2 * g.paid_back < g.count);
+    let tripwire = cut.and_then(|k| groups[k].hi);
+    let share = |gs: &[Group]| {
+        let (paid, count) = gs
+            .iter()
+            .fold((0, 0), |(p, c), g| (p + g.paid_back, c + g.count));
+        (count > 0).then(|| paid as f64 / count as f64)
+    };
+    let p_payback_at_or_below = cut.and_then(|k| share(&groups[..=k]));
+    let p_payback_above = cut.and_then(|k| share(&groups[k + 1..]));
     Checkpoint {
         with_access: n as u64,
         paid_back: paying.len() as u64,
@@ -158,6 +179,8 @@ pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
         paying_back: band(paying.len(), &|i| widen(paying[i])),
         groups,
         tripwire,
+        p_payback_at_or_below,
+        p_payback_above,
     }
 }
 
@@ -184,7 +207,9 @@ mod tests {
             false, false, true, true, true, true, true,
         ];
         // shuffled, with two iterations without access
-        let order = [13, 2, 19, 7, 0, 10, 16, 4, 11, 8, 1, 17, 14, 5, 18, 9, 3, 12, 6, 15];
+        let order = [
+            13, 2, 19, 7, 0, 10, 16, 4, 11, 8, 1, 17, 14, 5, 18, 9, 3, 12, 6, 15,
+        ];
         let mut values: Vec<f32> = order.iter().map(|&r| v[r]).collect();
         let mut p: Vec<bool> = order.iter().map(|&r| paid[r]).collect();
         values.insert(3, f32::NAN);
@@ -215,6 +240,10 @@ mod tests {
         // groups 7 and 8 sit at one half exactly, not below: group 5 is the
         // highest below one half
         assert_eq!(c.tripwire, Some(0.5));
+        // at or below: 3 of 11 (groups 1-5); above: 7 of 9
+        assert_eq!(c.p_payback_at_or_below, Some(3.0 / 11.0));
+        assert_eq!(c.p_payback_above, Some(7.0 / 9.0));
+        assert_eq!(c.separation(), Some(7.0 / 9.0 - 3.0 / 11.0));
         // all: h = 19 p; P10 = 0.15 + 0.9 x 0.05, P50 = 0.5 (ranks 9 and
         // 10 tie), P90 = 0.85 + 0.1 x 0.05
         let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} vs {b}");
@@ -255,6 +284,9 @@ mod tests {
         let nobody_pays = checkpoint(&[1.0, 2.0], |_| false);
         assert_eq!(nobody_pays.paying_back, None);
         assert_eq!(nobody_pays.tripwire, Some(2.0));
+        // the tripwire tops every group: nothing above it
+        assert_eq!(nobody_pays.p_payback_above, None);
+        assert_eq!(nobody_pays.separation(), None);
     }
 
     /// Ten groups of equal size when 10 divides n; otherwise sizes differ

@@ -176,14 +176,22 @@ fn a_uniform_ceiling_gives_the_closed_form_band_deciles_and_tripwire() {
         assert_eq!(f.tripwire, f.groups[4].hi);
         // active users are 100 c: the same picture in users
         let active = &on.indicator("active_users").unwrap().checkpoints[0].figures;
-        near(active.tripwire.unwrap() / 100.0, 0.5, "active users tripwire");
+        near(
+            active.tripwire.unwrap() / 100.0,
+            0.5,
+            "active users tripwire",
+        );
     }
+    // both checkpoints separate perfectly (0% below, 100% above): the earlier
     assert_eq!(on.featured_month, Some(3));
+    let f = &usage.checkpoints[0].figures;
+    // the tenths next to one half may mix a few either side of it
+    assert!(f.p_payback_at_or_below.unwrap() < 0.01 && f.p_payback_above.unwrap() > 0.99);
     assert_eq!(
         on.sentence(),
         format!(
             "On track at month 3: usage at least {} (below that, fewer than half of futures pay back within 36 months)",
-            gatecast::format::pct(usage.checkpoints[0].figures.tripwire.unwrap())
+            gatecast::ontrack::say("usage_rate", f.tripwire.unwrap())
         )
     );
 }
@@ -191,8 +199,18 @@ fn a_uniform_ceiling_gives_the_closed_form_band_deciles_and_tripwire() {
 /// The same figures come from 1 and 8 threads, and from the CLI on both.
 #[test]
 fn on_track_figures_do_not_depend_on_the_thread_count() {
-    let one = run_summary(gatecast::scenario::EXAMPLE_TOML, vec![4, 6, 9], 9000, Some(1));
-    let eight = run_summary(gatecast::scenario::EXAMPLE_TOML, vec![4, 6, 9], 9000, Some(8));
+    let one = run_summary(
+        gatecast::scenario::EXAMPLE_TOML,
+        vec![4, 6, 9],
+        9000,
+        Some(1),
+    );
+    let eight = run_summary(
+        gatecast::scenario::EXAMPLE_TOML,
+        vec![4, 6, 9],
+        9000,
+        Some(8),
+    );
     assert_eq!(one.on_track, eight.on_track);
     assert!(one.on_track.is_some());
     let tmp = tempfile::tempdir().unwrap();
@@ -267,7 +285,9 @@ fn summary_json_on_track_figures_are_recomputed_from_each_iteration() {
         let m = &ws.months;
         let at = months
             .iter()
-            .map(|&mo| (m.access[mo - 1] > 0.0).then(|| (m.usage[mo - 1] as f32, m.active[mo - 1] as f32)))
+            .map(|&mo| {
+                (m.access[mo - 1] > 0.0).then(|| (m.usage[mo - 1] as f32, m.active[mo - 1] as f32))
+            })
             .collect();
         let paid = ws.outcome.payback.is_some_and(|p| p <= 36.0);
         rows.push((at, paid));
@@ -292,7 +312,11 @@ fn summary_json_on_track_figures_are_recomputed_from_each_iteration() {
             pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let values: Vec<f64> = pairs.iter().map(|p| p.0).collect();
             let paying: Vec<f64> = pairs.iter().filter(|p| p.1).map(|p| p.0).collect();
-            assert_eq!(got["with_access"], values.len() as u64, "{ind} month {month}");
+            assert_eq!(
+                got["with_access"],
+                values.len() as u64,
+                "{ind} month {month}"
+            );
             assert_eq!(got["paid_back"], paying.len() as u64, "{ind} month {month}");
             for (band, sorted) in [("all", &values), ("paying_back", &paying)] {
                 if sorted.is_empty() {
@@ -331,30 +355,55 @@ fn summary_json_on_track_figures_are_recomputed_from_each_iteration() {
                 .find(|g| g.0 > 0 && 2 * g.1 < g.0)
                 .and_then(|g| g.3);
             assert_eq!(num(&got["tripwire"]), tripwire, "{ind} month {month}");
+            let cut = groups.iter().rposition(|g| g.0 > 0 && 2 * g.1 < g.0);
+            let share = |gs: &[(u64, u64, Option<f64>, Option<f64>)]| {
+                let (paid, count) = gs.iter().fold((0, 0), |(p, c), g| (p + g.1, c + g.0));
+                (count > 0).then(|| paid as f64 / count as f64)
+            };
+            assert_eq!(
+                num(&got["p_payback_at_or_below"]),
+                cut.and_then(|k| share(&groups[..=k]))
+            );
+            assert_eq!(
+                num(&got["p_payback_above"]),
+                cut.and_then(|k| share(&groups[k + 1..]))
+            );
         }
     }
-    // what the terminal says is what summary.json holds
-    let featured = on["featured_month"].as_u64().expect("the example has a tripwire");
+    // summary.md says what summary.json holds
     let md = fs::read_to_string(tmp.path().join("r/summary.md")).unwrap();
-    assert!(
-        md.contains(&format!("On track at month {featured}: usage at least")),
-        "{md}"
-    );
+    match on["featured_month"].as_u64() {
+        Some(m) => assert!(md.contains(&format!("On track at month {m}: usage at least"))),
+        None => assert!(md.contains("**No ")),
+    }
 }
 
 #[test]
 fn bad_checkpoints_end_with_exit_2_and_say_what_was_wrong() {
     let tmp = tempfile::tempdir().unwrap();
     for (list, says) in [
-        ("0", "a checkpoint must be a month from 1 to the 36-month horizon, got 0"),
-        ("3,37", "a checkpoint must be a month from 1 to the 36-month horizon, got 37"),
-        ("-6", "a checkpoint must be a month from 1 to the 36-month horizon, got -6"),
-        ("six", "expected whole months from 1 to the 36-month horizon, such as 3,6,9, got `six`"),
+        (
+            "0",
+            "a checkpoint must be a month from 1 to the 36-month horizon, got 0",
+        ),
+        (
+            "3,37",
+            "a checkpoint must be a month from 1 to the 36-month horizon, got 37",
+        ),
+        (
+            "-6",
+            "a checkpoint must be a month from 1 to the 36-month horizon, got -6",
+        ),
+        (
+            "six",
+            "expected whole months from 1 to the 36-month horizon, such as 3,6,9, got `six`",
+        ),
         ("2.5", "got `2.5`"),
         ("3,,6", "an empty entry"),
     ] {
         gatecast(tmp.path())
-            .args(["run", "-n", "200", "--out", "r", "--checkpoints", list])
+            .args(["run", "-n", "200", "--out", "r"])
+            .arg(format!("--checkpoints={list}"))
             .assert()
             .code(2)
             .stderr(predicate::str::contains("--checkpoints"))
@@ -366,8 +415,10 @@ fn bad_checkpoints_end_with_exit_2_and_say_what_was_wrong() {
 #[test]
 fn the_terminal_says_where_on_track_begins() {
     let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("closed.toml"), CLOSED_FORM).unwrap();
     let out = gatecast(tmp.path())
-        .args(["run", "-n", "4000", "--no-iterations-csv", "--formats", "svg"])
+        .args(["run", "closed.toml", "-n", "4000", "--no-iterations-csv"])
+        .args(["--formats", "svg"])
         .args(["--no-charts", "--checkpoints", "6,12", "--out", "r"])
         .assert()
         .success()
@@ -376,7 +427,10 @@ fn the_terminal_says_where_on_track_begins() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     let s = read_json(&tmp.path().join("r/summary.json"));
-    let on: Vec<&str> = text.lines().filter(|l| l.contains("On track at month")).collect();
+    let on: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("On track at month"))
+        .collect();
     assert_eq!(on.len(), 1, "{text}");
     let month = s["on_track"]["featured_month"].as_u64().unwrap();
     let usage = &s["on_track"]["indicators"][0];
@@ -387,15 +441,58 @@ fn the_terminal_says_where_on_track_begins() {
         .find(|c| c["month"] == month)
         .unwrap();
     let tripwire = c["tripwire"].as_f64().unwrap();
+    assert_eq!(month, 6, "both separate perfectly: the earlier");
+    assert_eq!(
+        on[0].trim(),
+        format!(
+            "On track at month 6: usage at least {} (below that, fewer than half of futures pay back within 36 months)",
+            gatecast::ontrack::say("usage_rate", tripwire)
+        )
+    );
+    // then the shares either side of it, then the bands
+    let c_sides = (
+        c["p_payback_at_or_below"].as_f64().unwrap(),
+        c["p_payback_above"].as_f64().unwrap(),
+    );
+    assert!(c_sides.0 < 0.03 && c_sides.1 > 0.97, "{c_sides:?}");
     assert!(
-        on[0].contains(&format!(
-            "On track at month {month}: usage at least {} (below that, fewer than half of futures pay back within 36 months)",
-            gatecast::format::pct(tripwire)
+        text.contains(&format!(
+            "At or below it {} of futures with access pay back, above it {}; usage P10 / P50 / P90 in futures that pay back",
+            gatecast::format::pct(c_sides.0),
+            gatecast::format::pct(c_sides.1)
         )),
-        "{}",
-        on[0]
+        "{text}"
     );
 }
+
+/// The closed form with the value per user uncertain too, `v ~ U(5, 15)`:
+/// payback within 36 months when `c v >= 5`, so at usage c the chance is
+/// `(15 - 5 / c) / 10`, one half at `c = 0.5`: usage no longer separates
+/// the futures perfectly.
+const NOISY: &str = r#"
+[scenario]
+name = "Closed form, noisy"
+horizon_months = 36
+iterations = 20000
+seed = 12
+
+[[stage]]
+name = "Live"
+duration_months = 36
+one_off_cost = 18000
+scope = 1.0
+
+[adoption]
+target_users = 100
+curve = "bass"
+ceiling = { uniform = [0, 1] }
+p = 50
+q = 0
+
+[[benefit]]
+name = "Value"
+per_active_user_month = { uniform = [5, 15] }
+"#;
 
 /// MODEL.md 9.1 against 9.2: observing usage at a checkpoint equal to its
 /// tripwire, with a small sd, leaves the chance of payback within 36
@@ -404,9 +501,25 @@ fn the_terminal_says_where_on_track_begins() {
 #[test]
 fn observing_usage_at_its_tripwire_leaves_about_an_even_chance_of_payback() {
     let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("noisy.toml"), NOISY).unwrap();
     gatecast(tmp.path())
-        .args(["run", "-n", "20000", "--quiet", "--no-iterations-csv"])
-        .args(["--formats", "svg", "--no-charts", "--checkpoints", "6", "--out", "plan"])
+        .args([
+            "run",
+            "noisy.toml",
+            "-n",
+            "20000",
+            "--quiet",
+            "--no-iterations-csv",
+        ])
+        .args([
+            "--formats",
+            "svg",
+            "--no-charts",
+            "--checkpoints",
+            "6",
+            "--out",
+            "plan",
+        ])
         .assert()
         .success();
     let s = read_json(&tmp.path().join("plan/summary.json"));
@@ -425,17 +538,35 @@ fn observing_usage_at_its_tripwire_leaves_about_an_even_chance_of_payback() {
         .find(|g| g["count"].as_u64() > Some(0))
         .map(share)
         .unwrap();
-    assert!(below < 0.5);
+    assert!(below < 0.5 && above >= 0.5, "{below} {above}");
+    // the closed form: the tripwire near 0.5, the tenths about 0.39 and 0.59
+    assert!((tripwire - 0.5).abs() < 0.02, "{tripwire}");
+    assert!((below - 0.39).abs() < 0.05 && (above - 0.59).abs() < 0.05);
     fs::write(
         tmp.path().join("seen.toml"),
         format!(
-            "[actuals]\nas_of_month = 6\n[[actuals.observe]]\nmetric = \"usage_rate\"\nmonth = 6\nvalue = {tripwire}\nsd = 0.01\n"
+            "[actuals]\nas_of_month = 6\n[[actuals.stage]]\nname = \"Live\"\nstarted = 0\n[[actuals.observe]]\nmetric = \"usage_rate\"\nmonth = 6\nvalue = {tripwire}\nsd = 0.01\n"
         ),
     )
     .unwrap();
     gatecast(tmp.path())
-        .args(["run", "-n", "20000", "--quiet", "--no-iterations-csv"])
-        .args(["--formats", "svg", "--no-charts", "--actuals", "seen.toml", "--out", "seen"])
+        .args([
+            "run",
+            "noisy.toml",
+            "-n",
+            "20000",
+            "--quiet",
+            "--no-iterations-csv",
+        ])
+        .args([
+            "--formats",
+            "svg",
+            "--no-charts",
+            "--actuals",
+            "seen.toml",
+            "--out",
+            "seen",
+        ])
         .assert()
         .success();
     let s = read_json(&tmp.path().join("seen/summary.json"));
