@@ -104,7 +104,8 @@ impl OnTrack {
     /// and at or below it ([`Checkpoint::separation`]), among the
     /// checkpoints at which at least half of all iterations have access
     /// (so that the statement covers most futures), the earliest on a tie;
-    /// failing that, among all checkpoints. A tripwire with nothing above
+    /// failing that, among those at which at least a tenth of them and 100
+    /// have access. A tripwire with nothing above
     /// it (even the highest tenth pays back less than half the time) is
     /// never featured.
     pub fn new(sc: &Scenario, rec: &Records) -> Option<OnTrack> {
@@ -135,8 +136,9 @@ impl OnTrack {
                 let Some(gap) = c.figures.separation() else {
                     continue;
                 };
-                if covering && 2 * c.figures.with_access < n {
-                    continue;
+                let m = c.figures.with_access;
+                if m < (n / 10).max(100) || (covering && 2 * m < n) {
+                    continue; // too few futures for tenths to mean much
                 }
                 if best.is_none_or(|(_, g)| gap > g) {
                     best = Some((c, gap));
@@ -188,10 +190,11 @@ impl OnTrack {
 }
 
 /// A value of the indicator `key` with its unit: usage as a percentage
-/// to one decimal ("31.2%"), active users as a whole number ("1,234 users").
+/// to one decimal ("31.2%", more below 1%: "0.35%"), active users as a
+/// whole number ("1,234 users").
 pub fn show(key: &str, v: f64) -> String {
     if key == "usage_rate" {
-        format!("{:.1}%", v * 100.0)
+        percent(v, 1)
     } else {
         let n = crate::format::thousands(v);
         format!("{n} {}", if n == "1" { "user" } else { "users" })
@@ -205,17 +208,23 @@ pub fn say(key: &str, v: f64) -> String {
     if key != "usage_rate" {
         return show(key, v);
     }
+    percent(v, 0)
+}
+
+/// A share as a percentage with `decimals` from 10% up, and one more
+/// decimal each tenfold smaller (two significant figures at least).
+fn percent(v: f64, decimals: usize) -> String {
     let x = v * 100.0;
-    let s = if x == 0.0 || x >= 10.0 {
-        format!("{x:.0}")
+    let d = if x == 0.0 || x >= 10.0 {
+        decimals
     } else if x >= 1.0 {
-        format!("{x:.1}")
+        decimals.max(1)
     } else if x >= 0.1 {
-        format!("{x:.2}")
+        decimals.max(2)
     } else {
-        format!("{x:.3}")
+        decimals.max(3)
     };
-    format!("{s}%")
+    format!("{x:.d$}%")
 }
 
 impl OnTrack {
@@ -235,8 +244,7 @@ impl OnTrack {
                 self.checkpoints_words()
             ),
             None => format!(
-                "No usage level is enough on its own: at each checkpoint ({}), either every tenth of futures by usage pays back within {t} months at least half the time, or even the tenth with the highest usage does not",
-                self.checkpoints_words()
+                "No usage level marks the line: at each checkpoint at which enough futures have access, either every tenth of futures by usage pays back within {t} months at least half the time, or even the tenth with the highest usage does not"
             ),
         }
     }

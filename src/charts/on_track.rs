@@ -57,7 +57,17 @@ impl Chart for OnTrackChart {
             summary: s,
         };
         let (top, bottom) = theme::page(root, &page)?;
-        let h = s.horizon_months as f64;
+        // each checkpoint gets a slot as wide as the nearest gap allows
+        let slot = on
+            .months
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as f64)
+            .fold(3.0f64, f64::min);
+        let half = slot * 0.17;
+        let offset = slot * 0.2;
+        // room right of the last checkpoint for its two bars
+        let h =
+            (s.horizon_months as f64).max(on.months.last().map_or(0.0, |m| *m as f64) + slot * 0.5);
         let hi = usage
             .iter()
             .filter_map(|c| c.figures.all.map(|b| b.p90))
@@ -75,7 +85,7 @@ impl Chart for OnTrackChart {
             .x_label_area_size(px(66))
             .y_label_area_size(y_w)
             .build_cartesian_2d(
-                Axis::new(0.0, h + 0.5, theme::month_ticks(s.horizon_months)),
+                Axis::new(0.0, h, theme::month_ticks(s.horizon_months)),
                 Axis::over(yt.clone()),
             )?;
         theme::style_mesh(&mut chart.configure_mesh())
@@ -85,14 +95,6 @@ impl Chart for OnTrackChart {
             .y_label_formatter(&theme::percent_tick)
             .draw()?;
         let frame = Frame::of(chart.plotting_area());
-        // each checkpoint gets a slot as wide as the nearest gap allows
-        let slot = on
-            .months
-            .windows(2)
-            .map(|w| (w[1] - w[0]) as f64)
-            .fold(3.0f64, f64::min);
-        let half = slot * 0.17;
-        let offset = slot * 0.2;
         let mut marks = Vec::new();
         let y_of = |v: f64| chart.backend_coord(&(0.0, v * 100.0)).1;
         let x_of = |m: f64| chart.backend_coord(&(m, 0.0)).0;
@@ -133,10 +135,11 @@ impl Chart for OnTrackChart {
                 } else {
                     theme::text(theme::NOTE_SIZE, TRIPWIRE)
                 };
+                // left of the two bars, on the line's level, clear of both
                 let w = theme::width(root, &label, &st)?;
                 let lh = st.font.get_size() as i32;
-                let lx = ((l + r) / 2 - w / 2).clamp(frame.left + px(4), frame.right - w - px(4));
-                theme::boxed(root, &label, &st, (lx, y - lh - px(8)))?;
+                let lx = (l - px(8) - w).max(frame.left + px(4));
+                theme::boxed(root, &label, &st, (lx, y - lh / 2 - px(2)))?;
             }
             marks.push(Mark::new(
                 format!("Usage tripwire at month {}", c.month),
@@ -160,14 +163,25 @@ impl Chart for OnTrackChart {
 }
 
 fn facts(on: &OnTrack) -> Vec<Fact> {
-    let mut facts = vec![Fact::new(
-        on.sentence(),
-        if on.featured_month.is_some() {
-            TRIPWIRE
-        } else {
-            theme::GREEN
-        },
-    )];
+    let t = on.target_months;
+    let headline = if on.featured_month.is_some() {
+        on.sentence()
+    } else if on
+        .indicator("usage_rate")
+        .is_some_and(|u| u.checkpoints.iter().any(|c| c.figures.tripwire.is_some()))
+    {
+        format!("No usage level at a checkpoint marks the line between futures that pay back within {t} months and those that do not")
+    } else {
+        format!("No tripwire: even the tenth of futures with the lowest usage pays back within {t} months at least half the time")
+    };
+    let color = if on.featured_month.is_some() {
+        TRIPWIRE
+    } else if headline.starts_with("No tripwire") {
+        theme::GREEN
+    } else {
+        theme::INK
+    };
+    let mut facts = vec![Fact::new(headline, color)];
     if let Some((usage, _)) = on.featured() {
         if let (Some(p), Some(a)) = (usage.figures.paying_back, usage.figures.all) {
             facts.push(Fact::new(
