@@ -69,6 +69,9 @@ pub struct Indicator {
     pub unit: String,
     /// One entry per checkpoint month, in order.
     pub checkpoints: Vec<AtMonth>,
+    /// The checkpoint at which the indicator separates best (see
+    /// [`OnTrack::new`]); `None` when no checkpoint qualifies.
+    pub featured_month: Option<usize>,
 }
 
 /// The figures of one indicator at one checkpoint month.
@@ -88,9 +91,12 @@ pub struct OnTrack {
     pub months: Vec<usize>,
     /// Which iterations count, how groups form, what the tripwire is.
     pub method: String,
-    /// The checkpoint the one-line summaries quote (see [`OnTrack::new`]);
-    /// `None` when usage has no tripwire at any checkpoint.
+    /// The checkpoint the one-line summaries quote: usage rate's featured
+    /// month, else active users' (see [`OnTrack::new`]); `None` when
+    /// neither has one.
     pub featured_month: Option<usize>,
+    /// The indicator they quote: `usage_rate` or `active_users`.
+    pub featured_indicator: Option<String>,
     /// Usage rate, then active users.
     pub indicators: Vec<Indicator>,
 }
@@ -128,11 +134,10 @@ impl OnTrack {
                 .map(|(&month, figures)| AtMonth { month, figures })
                 .collect()
         };
-        let usage = at(figures);
         let n = rec.payback.len() as u64;
-        let best = |covering: bool| {
+        let best = |checkpoints: &[AtMonth], covering: bool| {
             let mut best: Option<(&AtMonth, f64)> = None;
-            for c in &usage {
+            for c in checkpoints {
                 let Some(gap) = c.figures.separation() else {
                     continue;
                 };
@@ -146,7 +151,21 @@ impl OnTrack {
             }
             best.map(|(c, _)| c.month)
         };
-        let featured_month = best(true).or_else(|| best(false));
+        let indicator = |key: &str, label: &str, unit: &str, checkpoints: Vec<AtMonth>| {
+            let featured_month = best(&checkpoints, true).or_else(|| best(&checkpoints, false));
+            Indicator {
+                key: key.into(),
+                label: label.into(),
+                unit: unit.into(),
+                checkpoints,
+                featured_month,
+            }
+        };
+        let indicators = vec![
+            indicator("usage_rate", "Usage rate", "share (0-1)", at(figures)),
+            indicator("active_users", "Active users", "users", at(active)),
+        ];
+        let lead = indicators.iter().find(|i| i.featured_month.is_some());
         Some(OnTrack {
             target_months: t as usize,
             months: months.clone(),
@@ -154,21 +173,9 @@ impl OnTrack {
                 "at each checkpoint month m, over the iterations with access (W(m) > 0): P10/P50/P90 (PERCENTILE.INC) of the indicator among those that pay back within {} months and among all; ten groups of equal size by rank (rank r in group floor(10 r / n) + 1), a run of equal values kept in the group of its lowest rank; the tripwire is the highest value of the highest group in which fewer than half pay back. Values kept in single precision",
                 t as usize
             ),
-            featured_month,
-            indicators: vec![
-                Indicator {
-                    key: "usage_rate".into(),
-                    label: "Usage rate".into(),
-                    unit: "share (0-1)".into(),
-                    checkpoints: usage,
-                },
-                Indicator {
-                    key: "active_users".into(),
-                    label: "Active users".into(),
-                    unit: "users".into(),
-                    checkpoints: at(active),
-                },
-            ],
+            featured_month: lead.and_then(|i| i.featured_month),
+            featured_indicator: lead.map(|i| i.key.clone()),
+            indicators,
         })
     }
 
@@ -177,15 +184,18 @@ impl OnTrack {
         self.indicators.iter().find(|i| i.key == key)
     }
 
-    /// Usage rate's figures at the featured checkpoint, with active users'
-    /// at the same month.
-    pub fn featured(&self) -> Option<(&AtMonth, Option<&AtMonth>)> {
-        let month = self.featured_month?;
-        let find = |key: &str| {
-            self.indicator(key)
-                .and_then(|i| i.checkpoints.iter().find(|c| c.month == month))
-        };
-        Some((find("usage_rate")?, find("active_users")))
+    /// The figures of indicator `key` at checkpoint `month`.
+    pub fn at(&self, key: &str, month: usize) -> Option<&AtMonth> {
+        self.indicator(key)?
+            .checkpoints
+            .iter()
+            .find(|c| c.month == month)
+    }
+
+    /// The quoted indicator's key and its figures at the featured month.
+    pub fn featured(&self) -> Option<(&str, &AtMonth)> {
+        let key = self.featured_indicator.as_deref()?;
+        Some((key, self.at(key, self.featured_month?)?))
     }
 }
 
@@ -234,10 +244,15 @@ impl OnTrack {
     pub fn sentence(&self) -> String {
         let t = self.target_months;
         match self.featured() {
-            Some((usage, _)) => format!(
+            Some(("usage_rate", c)) => format!(
                 "On track at month {}: usage at least {} (below that, fewer than half of futures pay back within {t} months)",
-                usage.month,
-                say("usage_rate", usage.figures.tripwire.unwrap_or(f64::NAN)),
+                c.month,
+                say("usage_rate", c.figures.tripwire.unwrap_or(f64::NAN)),
+            ),
+            Some((key, c)) => format!(
+                "On track at month {}: at least {} active (below that, fewer than half of futures pay back within {t} months; usage alone marks no such line)",
+                c.month,
+                say(key, c.figures.tripwire.unwrap_or(f64::NAN)),
             ),
             None if self.usage_tripwires() == 0 => format!(
                 "No tripwire: at every checkpoint ({}), even the futures with the lowest usage pay back within {t} months at least half the time",
@@ -273,18 +288,23 @@ impl OnTrack {
     /// band of all futures with access (without a featured month, the
     /// bands at the last checkpoint).
     pub fn band_sentence(&self) -> Option<String> {
-        let usage = self.indicator("usage_rate")?;
+        let key = self.featured_indicator.as_deref().unwrap_or("usage_rate");
         let month = self.featured_month.or(self.months.last().copied())?;
-        let f = &usage.checkpoints.iter().find(|c| c.month == month)?.figures;
+        let f = &self.at(key, month)?.figures;
         let b = |band: &Option<ontrack::Band>| {
             band.map_or("none".to_string(), |b| {
                 format!(
                     "{} / {} / {}",
-                    say("usage_rate", b.p10),
-                    say("usage_rate", b.p50),
-                    say("usage_rate", b.p90)
+                    say(key, b.p10),
+                    say(key, b.p50),
+                    say(key, b.p90)
                 )
             })
+        };
+        let what = if key == "usage_rate" {
+            "usage"
+        } else {
+            "active users"
         };
         let sides = match (f.p_payback_at_or_below, f.p_payback_above) {
             (Some(lo), Some(hi)) if self.featured_month.is_some() => format!(
@@ -295,7 +315,7 @@ impl OnTrack {
             _ => format!("at month {month}, "),
         };
         let mut text = format!(
-            "{sides}usage P10 / P50 / P90 in futures that pay back {} (all with access: {})",
+            "{sides}{what} P10 / P50 / P90 in futures that pay back {} (all with access: {})",
             b(&f.paying_back),
             b(&f.all)
         );

@@ -40,6 +40,7 @@ impl Chart for OnTrackChart {
         let usage = on
             .indicator("usage_rate")
             .map_or(&[][..], |u| &u.checkpoints[..]);
+        let usage_featured = on.indicator("usage_rate").and_then(|u| u.featured_month);
         let page = Page {
             title: Self::title(s),
             subtitle: format!(
@@ -128,7 +129,7 @@ impl Chart for OnTrackChart {
                     vec![(l, y), (r, y)],
                     TRIPWIRE.stroke_width(upx(4)),
                 ))?;
-                let featured = on.featured_month == Some(c.month);
+                let featured = usage_featured == Some(c.month);
                 let label = say("usage_rate", v);
                 let st = if featured {
                     theme::bold(theme::LABEL_SIZE, TRIPWIRE)
@@ -155,8 +156,8 @@ impl Chart for OnTrackChart {
             )?;
         }
         marks.push(Mark::new(
-            "Featured checkpoint (month)",
-            on.featured_month.map(|m| m as f64),
+            "Featured checkpoint of usage (month)",
+            usage_featured.map(|m| m as f64),
         ));
         Ok(marks)
     }
@@ -182,7 +183,7 @@ fn facts(on: &OnTrack) -> Vec<Fact> {
         theme::INK
     };
     let mut facts = vec![Fact::new(headline, color)];
-    if let Some((usage, _)) = on.featured() {
+    if let Some(("usage_rate", usage)) = on.featured() {
         if let (Some(p), Some(a)) = (usage.figures.paying_back, usage.figures.all) {
             facts.push(Fact::new(
                 format!(

@@ -384,10 +384,12 @@ fn on_track_markdown(on: &OnTrack) -> String {
         }
         t.push('\n');
     }
-    if let Some((usage, active)) = on.featured() {
-        let _ = writeln!(t, "### Decile table at month {}\n", usage.month);
-        for c in std::iter::once(("usage_rate", usage)).chain(active.map(|a| ("active_users", a))) {
-            let (key, at) = c;
+    if let Some(month) = on.featured_month {
+        let _ = writeln!(t, "### Decile table at month {month}\n");
+        for (key, at) in ["usage_rate", "active_users"]
+            .into_iter()
+            .filter_map(|key| Some((key, on.at(key, month)?)))
+        {
             let _ = writeln!(
                 t,
                 "{} at month {} ({}):\n",

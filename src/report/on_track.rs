@@ -84,9 +84,10 @@ pub fn section(
         }
         o.push_str("</tbody>\n</table></div>\n");
     }
-    if let Some((usage, active)) = on.featured() {
-        for (key, at) in
-            std::iter::once(("usage_rate", usage)).chain(active.map(|a| ("active_users", a)))
+    if let Some(month) = on.featured_month {
+        for (key, at) in ["usage_rate", "active_users"]
+            .into_iter()
+            .filter_map(|key| Some((key, on.at(key, month)?)))
         {
             let (label, unit) = if key == "usage_rate" {
                 ("Usage rate", "%")
