@@ -26,7 +26,7 @@
 use serde::Serialize;
 
 use super::quantile::percentile_inc_by;
-use super::sort::sort_u64;
+use super::sort::sort_u64_below;
 
 /// The groups of the decile table.
 pub const GROUPS: usize = 10;
@@ -108,19 +108,40 @@ fn unkey(k: u32) -> f32 {
     f32::from_bits(if k >> 31 == 1 { k & !(1 << 31) } else { !k })
 }
 
+/// The ranks P10, P50 and P90 (PERCENTILE.INC) read among `n` values,
+/// ascending, each once.
+fn band_ranks(n: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut ranks: Vec<usize> = [0.1, 0.5, 0.9]
+        .iter()
+        .flat_map(|p| {
+            let lo = ((n - 1) as f64 * p).floor() as usize;
+            [lo, (lo + 1).min(n - 1)]
+        })
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    ranks
+}
+
 /// The on-track figures from `values[i]` (`NaN` where iteration `i` had no
 /// access) and `paid(i)`, whether iteration `i` pays back within the target.
 ///
-/// One radix sort of (value, paid) keys, then one pass: linear in the
-/// iterations.
+/// One radix sort of (value, paid) keys, then one pass over the runs of
+/// equal values: linear in the iterations.
 pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
-    let keys: Vec<u64> = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| !v.is_nan())
-        .map(|(i, v)| (u64::from(key(*v)) << 1) | u64::from(paid(i)))
-        .collect();
-    let keys = sort_u64(keys);
+    let mut keys: Vec<u64> = Vec::with_capacity(values.len());
+    let mut paid_total = 0;
+    for (i, v) in values.iter().enumerate() {
+        if !v.is_nan() {
+            let p = paid(i);
+            paid_total += usize::from(p);
+            keys.push((u64::from(key(*v)) << 1) | u64::from(p));
+        }
+    }
+    let keys = sort_u64_below(keys, 33);
     let n = keys.len();
     let value = |k: u64| unkey((k >> 1) as u32);
     let mut groups: Vec<Group> = (1..=GROUPS)
@@ -133,22 +154,39 @@ pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
             hi: None,
         })
         .collect();
-    let mut paying: Vec<f32> = Vec::new();
+    // the ranks among those paying back that their band reads, and the
+    // values found there in the one pass below
+    let wanted = band_ranks(paid_total);
+    let mut found = vec![0f32; wanted.len()];
+    let (mut next, mut paid_so_far) = (0, 0);
+    // each group's lowest and highest value, read as decimals at the end
+    let mut edges: Vec<Option<(f32, f32)>> = vec![None; GROUPS];
     let mut r = 0;
     while r < n {
+        let vk = keys[r] >> 1;
         let v = value(keys[r]);
-        let g = &mut groups[GROUPS * r / n];
-        g.lo.get_or_insert(widen(v));
-        g.hi = Some(widen(v));
-        // the run of values equal to v (keys ascend, so it is contiguous)
-        while r < n && value(keys[r]).to_bits() == v.to_bits() {
-            g.count += 1;
-            if keys[r] & 1 == 1 {
-                g.paid_back += 1;
-                paying.push(v);
-            }
+        let k = GROUPS * r / n;
+        edges[k] = Some(edges[k].map_or((v, v), |(lo, _)| (lo, v)));
+        // the run of values equal to v (keys ascend, so it is contiguous,
+        // those not paying back first)
+        let start = r;
+        let mut run_paid = 0;
+        while r < n && keys[r] >> 1 == vk {
+            run_paid += (keys[r] & 1) as usize;
             r += 1;
         }
+        let g = &mut groups[k];
+        g.count += (r - start) as u64;
+        g.paid_back += run_paid as u64;
+        paid_so_far += run_paid;
+        while next < wanted.len() && wanted[next] < paid_so_far {
+            found[next] = v;
+            next += 1;
+        }
+    }
+    for (g, e) in groups.iter_mut().zip(&edges) {
+        g.lo = e.map(|(lo, _)| widen(lo));
+        g.hi = e.map(|(_, hi)| widen(hi));
     }
     for g in &mut groups {
         g.share = (g.count > 0).then(|| g.paid_back as f64 / g.count as f64);
@@ -174,9 +212,11 @@ pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
     let p_payback_above = cut.and_then(|k| share(&groups[k + 1..]));
     Checkpoint {
         with_access: n as u64,
-        paid_back: paying.len() as u64,
+        paid_back: paid_total as u64,
         all: band(n, &|i| widen(value(keys[i]))),
-        paying_back: band(paying.len(), &|i| widen(paying[i])),
+        paying_back: band(paid_total, &|i| {
+            widen(found[wanted.binary_search(&i).expect("a rank the band reads")])
+        }),
         groups,
         tripwire,
         p_payback_at_or_below,

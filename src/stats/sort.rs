@@ -33,21 +33,32 @@ pub fn sort_f64(values: &mut [f64]) {
 }
 
 /// Sorts unsigned keys ascending: an LSD radix sort in 16-bit digits that
-/// skips a digit every key shares (so keys of 33 bits take three passes).
-pub fn sort_u64(mut a: Vec<u64>) -> Vec<u64> {
-    const BITS: u32 = 16;
-    const BUCKETS: usize = 1 << BITS;
+/// skips a digit every key shares.
+pub fn sort_u64(a: Vec<u64>) -> Vec<u64> {
+    radix(a, 16, 64)
+}
+
+/// Sorts keys below `2^bits` ascending, in 11-bit digits: three passes
+/// for keys of up to 33 bits, each over 2,048 buckets that stay in cache.
+pub fn sort_u64_below(a: Vec<u64>, bits: u32) -> Vec<u64> {
+    debug_assert!(bits == 64 || a.iter().all(|k| k >> bits == 0));
+    radix(a, 11, bits)
+}
+
+/// LSD radix sort in `digit`-bit digits over the low `bits` bits.
+fn radix(mut a: Vec<u64>, digit: u32, bits: u32) -> Vec<u64> {
     if a.len() < 256 {
         a.sort_unstable();
         return a;
     }
+    let buckets = 1usize << digit;
     let mut b = vec![0u64; a.len()];
-    let mut counts = vec![0usize; BUCKETS];
-    for pass in 0..(64 / BITS) {
-        let shift = pass * BITS;
+    let mut counts = vec![0usize; buckets];
+    for pass in 0..bits.div_ceil(digit) {
+        let shift = pass * digit;
         counts.iter_mut().for_each(|c| *c = 0);
         for k in &a {
-            counts[((k >> shift) as usize) & (BUCKETS - 1)] += 1;
+            counts[((k >> shift) as usize) & (buckets - 1)] += 1;
         }
         if counts.contains(&a.len()) {
             continue; // every key shares this digit
@@ -59,7 +70,7 @@ pub fn sort_u64(mut a: Vec<u64>) -> Vec<u64> {
             sum += n;
         }
         for k in &a {
-            let d = ((k >> shift) as usize) & (BUCKETS - 1);
+            let d = ((k >> shift) as usize) & (buckets - 1);
             b[counts[d]] = *k;
             counts[d] += 1;
         }
@@ -83,6 +94,13 @@ mod tests {
             want.sort_by(f64::total_cmp);
             sort_f64(&mut v);
             prop_assert_eq!(v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn sorts_33_bit_keys_as_sort_unstable_does(keys in prop::collection::vec(0u64..(1 << 33), 0..3000)) {
+            let mut want = keys.clone();
+            want.sort_unstable();
+            prop_assert_eq!(sort_u64_below(keys, 33), want);
         }
     }
 }

@@ -590,3 +590,46 @@ fn without_checkpoints_there_is_no_on_track_section() {
     assert!(json.get("on_track").is_none());
     let _: Option<&OnTrack> = s.on_track.as_ref();
 }
+
+/// The chart draws what the summary says: a tripwire mark per checkpoint
+/// equal to summary.json's; its SVG carries its font and no two texts
+/// overlap, on scenarios with and without tripwires.
+#[test]
+fn the_on_track_chart_marks_the_tripwires_and_keeps_its_texts_apart() {
+    use gatecast::charts::{self, OnTrackChart};
+    for (file, n) in [
+        ("scenarios/enterprise-stage-gate.toml", 4000),
+        ("scenarios/mid-market-12-month.toml", 4000),
+        ("scenarios/example.toml", 2000),
+    ] {
+        let toml = fs::read_to_string(file).unwrap();
+        let s = run_summary(&toml, (3..=36).step_by(3).collect(), n, None);
+        let chart = charts::render::<OnTrackChart>(&s, true, false).unwrap();
+        let on = s.on_track.as_ref().unwrap();
+        for c in &on.indicator("usage_rate").unwrap().checkpoints {
+            let label = format!("Usage tripwire at month {}", c.month);
+            assert_eq!(
+                crate::common::mark(&chart, &label),
+                c.figures.tripwire,
+                "{file}"
+            );
+        }
+        crate::common::assert_svg_carries_its_font(&chart);
+        let doc = roxmltree::Document::parse(chart.svg.as_ref().unwrap()).unwrap();
+        let boxes: Vec<(String, (f64, f64, f64, f64))> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| Some((n.text()?.trim().to_string(), crate::common::text_box(n)?)))
+            .collect();
+        for (i, (a, p)) in boxes.iter().enumerate() {
+            assert!(
+                p.0 >= 0.0 && p.2 <= 1600.0,
+                "{file}: {a:?} runs off the canvas"
+            );
+            for (b, q) in &boxes[i + 1..] {
+                let apart = p.2 <= q.0 || q.2 <= p.0 || p.3 <= q.1 || q.3 <= p.1;
+                assert!(apart, "{file}: {a:?} {p:?} overlaps {b:?} {q:?}");
+            }
+        }
+    }
+}
