@@ -132,17 +132,19 @@ fn band_ranks(n: usize) -> Vec<usize> {
 /// One radix sort of (value, paid) keys, then one pass over the runs of
 /// equal values: linear in the iterations.
 pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
-    let mut keys: Vec<u64> = Vec::with_capacity(values.len());
-    let mut paid_total = 0;
+    // written without a branch on the missing values, which come and go
+    // with no pattern
+    let mut keys: Vec<u64> = vec![0; values.len()];
+    let (mut n, mut paid_total) = (0, 0);
     for (i, v) in values.iter().enumerate() {
-        if !v.is_nan() {
-            let p = paid(i);
-            paid_total += usize::from(p);
-            keys.push((u64::from(key(*v)) << 1) | u64::from(p));
-        }
+        let p = paid(i);
+        keys[n] = (u64::from(key(*v)) << 1) | u64::from(p);
+        let present = usize::from(!v.is_nan());
+        n += present;
+        paid_total += present & usize::from(p);
     }
+    keys.truncate(n);
     let keys = sort_u64_below(keys, 33);
-    let n = keys.len();
     let value = |k: u64| unkey((k >> 1) as u32);
     let mut groups: Vec<Group> = (1..=GROUPS)
         .map(|group| Group {
@@ -161,11 +163,15 @@ pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
     let (mut next, mut paid_so_far) = (0, 0);
     // each group's lowest and highest value, read as decimals at the end
     let mut edges: Vec<Option<(f32, f32)>> = vec![None; GROUPS];
-    let mut r = 0;
+    // group g's first rank (its ranks r have floor(10 r / n) = g)
+    let first: Vec<usize> = (0..=GROUPS).map(|g| (g * n).div_ceil(GROUPS)).collect();
+    let (mut r, mut k) = (0, 0);
     while r < n {
         let vk = keys[r] >> 1;
         let v = value(keys[r]);
-        let k = GROUPS * r / n;
+        while first[k + 1] <= r {
+            k += 1;
+        }
         edges[k] = Some(edges[k].map_or((v, v), |(lo, _)| (lo, v)));
         // the run of values equal to v (keys ascend, so it is contiguous,
         // those not paying back first)

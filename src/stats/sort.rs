@@ -45,34 +45,39 @@ pub fn sort_u64_below(a: Vec<u64>, bits: u32) -> Vec<u64> {
     radix(a, 11, bits)
 }
 
-/// LSD radix sort in `digit`-bit digits over the low `bits` bits.
+/// LSD radix sort in `digit`-bit digits over the low `bits` bits; one read
+/// counts every digit, then one scatter per digit that not every key
+/// shares.
 fn radix(mut a: Vec<u64>, digit: u32, bits: u32) -> Vec<u64> {
     if a.len() < 256 {
         a.sort_unstable();
         return a;
     }
     let buckets = 1usize << digit;
-    let mut b = vec![0u64; a.len()];
-    let mut counts = vec![0usize; buckets];
-    for pass in 0..bits.div_ceil(digit) {
-        let shift = pass * digit;
-        counts.iter_mut().for_each(|c| *c = 0);
-        for k in &a {
-            counts[((k >> shift) as usize) & (buckets - 1)] += 1;
+    let mask = (buckets - 1) as u64;
+    let passes = bits.div_ceil(digit) as usize;
+    let mut counts = vec![0usize; buckets * passes];
+    for k in &a {
+        for (p, c) in counts.chunks_exact_mut(buckets).enumerate() {
+            c[((k >> (p as u32 * digit)) & mask) as usize] += 1;
         }
-        if counts.contains(&a.len()) {
+    }
+    let mut b = vec![0u64; a.len()];
+    for (p, c) in counts.chunks_exact_mut(buckets).enumerate() {
+        if c.contains(&a.len()) {
             continue; // every key shares this digit
         }
+        let shift = p as u32 * digit;
         let mut sum = 0;
-        for c in counts.iter_mut() {
-            let n = *c;
-            *c = sum;
+        for x in c.iter_mut() {
+            let n = *x;
+            *x = sum;
             sum += n;
         }
         for k in &a {
-            let d = ((k >> shift) as usize) & (buckets - 1);
-            b[counts[d]] = *k;
-            counts[d] += 1;
+            let d = ((k >> shift) & mask) as usize;
+            b[c[d]] = *k;
+            c[d] += 1;
         }
         std::mem::swap(&mut a, &mut b);
     }
