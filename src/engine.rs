@@ -170,18 +170,31 @@ impl Records {
         }
     }
 
-    /// Keeps the leading indicators of one iteration at each checkpoint.
-    fn push_checkpoints(&mut self, checkpoints: &[usize], m: &model::Months) {
-        let columns = self.usage_at.iter_mut().zip(self.active_at.iter_mut());
-        for ((usage, active), &month) in columns.zip(checkpoints) {
+    /// Adds one iteration's leading indicators at each checkpoint to
+    /// `row`: usage then active users, checkpoint by checkpoint (kept in
+    /// one buffer while the block runs, see [`Records::take_rows`]).
+    fn checkpoint_row(row: &mut Vec<f32>, checkpoints: &[usize], m: &model::Months) {
+        for &month in checkpoints {
             let i = month - 1;
-            let (u, a) = if m.access[i] > 0.0 {
-                (m.usage[i] as f32, m.active[i] as f32)
+            if m.access[i] > 0.0 {
+                row.extend([m.usage[i] as f32, m.active[i] as f32]);
             } else {
-                (f32::NAN, f32::NAN)
-            };
-            usage.push(u);
-            active.push(a);
+                row.extend([f32::NAN, f32::NAN]);
+            }
+        }
+    }
+
+    /// Moves a block's rows (from [`Records::checkpoint_row`]) into the
+    /// columns: one pass over each column, the rows read in cache.
+    fn take_rows(&mut self, rows: &[f32]) {
+        let width = 2 * self.usage_at.len();
+        if width == 0 {
+            return;
+        }
+        let columns = self.usage_at.iter_mut().zip(self.active_at.iter_mut());
+        for (c, (usage, active)) in columns.enumerate() {
+            usage.extend(rows.chunks_exact(width).map(|row| row[2 * c]));
+            active.extend(rows.chunks_exact(width).map(|row| row[2 * c + 1]));
         }
     }
 
@@ -636,6 +649,7 @@ fn simulate_block<W: Watch>(
     } else {
         0
     });
+    let mut rows = Vec::with_capacity((end - start) as usize * 2 * sc.checkpoints.len());
     let draws = BlockDraws::new(sc, opts, start, end);
     if keep_inputs {
         out.records.inputs = sc
@@ -648,7 +662,7 @@ fn simulate_block<W: Watch>(
         draws.copy_row(r, &mut x, &mut gate_u);
         model::simulate(sc, &x, &gate_u, &mut ws);
         out.records.push(&ws.outcome);
-        out.records.push_checkpoints(&sc.checkpoints, &ws.months);
+        Records::checkpoint_row(&mut rows, &sc.checkpoints, &ws.months);
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
         watch.see(&mut out.watched, &x, &ws);
@@ -656,6 +670,7 @@ fn simulate_block<W: Watch>(
             outcomes.push(ws.outcome.clone());
         }
     }
+    out.records.take_rows(&rows);
     if let Some(sink) = sink {
         out.encoded = sink.encode(&Block {
             first: start,

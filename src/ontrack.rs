@@ -120,7 +120,9 @@ impl OnTrack {
             return None;
         }
         let t = target_months(sc.horizon_months) as f64;
-        let paid = |i: usize| rec.payback[i] <= t;
+        // read once for the 2 x checkpoints columns
+        let paid_back: Vec<bool> = rec.payback.iter().map(|p| *p <= t).collect();
+        let paid = |i: usize| paid_back[i];
         let columns: Vec<&Vec<f32>> = rec.usage_at.iter().chain(&rec.active_at).collect();
         let mut figures: Vec<Checkpoint> = columns
             .par_iter()
