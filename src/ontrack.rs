@@ -126,7 +126,9 @@ impl OnTrack {
         let columns: Vec<&Vec<f32>> = rec.usage_at.iter().chain(&rec.active_at).collect();
         let mut figures: Vec<Checkpoint> = columns
             .par_iter()
-            .map(|values| ontrack::checkpoint(values, paid))
+            .map_init(ontrack::Scratch::default, |scratch, values| {
+                ontrack::checkpoint_in(values, paid, scratch)
+            })
             .collect();
         let active = figures.split_off(months.len());
         let at = |figures: Vec<Checkpoint>| -> Vec<AtMonth> {

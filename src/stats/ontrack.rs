@@ -26,7 +26,7 @@
 use serde::Serialize;
 
 use super::quantile::percentile_inc_by;
-use super::sort::sort_u64_below;
+use super::sort::sort_u64_below_in;
 
 /// The groups of the decile table.
 pub const GROUPS: usize = 10;
@@ -132,9 +132,26 @@ fn band_ranks(n: usize) -> Vec<usize> {
 /// One radix sort of (value, paid) keys, then one pass over the runs of
 /// equal values: linear in the iterations.
 pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
+    checkpoint_in(values, paid, &mut Scratch::default())
+}
+
+/// Buffers [`checkpoint_in`] reuses from one column to the next.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    keys: Vec<u64>,
+    spare: Vec<u64>,
+}
+
+/// [`checkpoint`] with its buffers in `scratch`.
+pub fn checkpoint_in(
+    values: &[f32],
+    paid: impl Fn(usize) -> bool,
+    scratch: &mut Scratch,
+) -> Checkpoint {
     // written without a branch on the missing values, which come and go
     // with no pattern
-    let mut keys: Vec<u64> = vec![0; values.len()];
+    let keys = &mut scratch.keys;
+    keys.resize(values.len(), 0); // slots 0..n are written below
     let (mut n, mut paid_total) = (0, 0);
     for (i, v) in values.iter().enumerate() {
         let p = paid(i);
@@ -144,7 +161,8 @@ pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
         paid_total += present & usize::from(p);
     }
     keys.truncate(n);
-    let keys = sort_u64_below(keys, 33);
+    sort_u64_below_in(keys, &mut scratch.spare, 33);
+    let keys = &*keys;
     let value = |k: u64| unkey((k >> 1) as u32);
     let mut groups: Vec<Group> = (1..=GROUPS)
         .map(|group| Group {

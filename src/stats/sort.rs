@@ -41,28 +41,42 @@ pub fn sort_u64(a: Vec<u64>) -> Vec<u64> {
 /// Sorts keys below `2^bits` ascending, in 11-bit digits: three passes
 /// for keys of up to 33 bits, each over 2,048 buckets that stay in cache.
 pub fn sort_u64_below(a: Vec<u64>, bits: u32) -> Vec<u64> {
+    let mut a = a;
+    sort_u64_below_in(&mut a, &mut Vec::new(), bits);
+    a
+}
+
+/// [`sort_u64_below`] in place, with `spare` as the scatter buffer (kept
+/// between calls, so that sorting many columns allocates once).
+pub fn sort_u64_below_in(a: &mut Vec<u64>, spare: &mut Vec<u64>, bits: u32) {
     debug_assert!(bits == 64 || a.iter().all(|k| k >> bits == 0));
-    radix(a, 11, bits)
+    radix_in(a, spare, 11, bits);
 }
 
 /// LSD radix sort in `digit`-bit digits over the low `bits` bits; one read
 /// counts every digit, then one scatter per digit that not every key
 /// shares.
 fn radix(mut a: Vec<u64>, digit: u32, bits: u32) -> Vec<u64> {
+    radix_in(&mut a, &mut Vec::new(), digit, bits);
+    a
+}
+
+fn radix_in(a: &mut Vec<u64>, b: &mut Vec<u64>, digit: u32, bits: u32) {
     if a.len() < 256 {
         a.sort_unstable();
-        return a;
+        return;
     }
     let buckets = 1usize << digit;
     let mask = (buckets - 1) as u64;
     let passes = bits.div_ceil(digit) as usize;
     let mut counts = vec![0usize; buckets * passes];
-    for k in &a {
+    for k in a.iter() {
         for (p, c) in counts.chunks_exact_mut(buckets).enumerate() {
             c[((k >> (p as u32 * digit)) & mask) as usize] += 1;
         }
     }
-    let mut b = vec![0u64; a.len()];
+    // every slot is written before it is read: no need to clear
+    b.resize(a.len(), 0);
     for (p, c) in counts.chunks_exact_mut(buckets).enumerate() {
         if c.contains(&a.len()) {
             continue; // every key shares this digit
@@ -74,14 +88,13 @@ fn radix(mut a: Vec<u64>, digit: u32, bits: u32) -> Vec<u64> {
             *x = sum;
             sum += n;
         }
-        for k in &a {
+        for k in a.iter() {
             let d = ((k >> shift) & mask) as usize;
             b[c[d]] = *k;
             c[d] += 1;
         }
-        std::mem::swap(&mut a, &mut b);
+        std::mem::swap(a, b);
     }
-    a
 }
 
 #[cfg(test)]
