@@ -236,6 +236,10 @@ fn on_track_figures_do_not_depend_on_the_thread_count() {
     assert_eq!(s["on_track"]["months"], serde_json::json!([2, 5, 7]));
 }
 
+/// One iteration's (usage, active users) at each checkpoint; `None` without
+/// access.
+type Row = Vec<Option<(f32, f32)>>;
+
 /// Groups by the definition, written out plainly: (count, paid, lo, hi).
 fn naive_groups(pairs: &[(f64, bool)]) -> Vec<(u64, u64, Option<f64>, Option<f64>)> {
     let n = pairs.len();
@@ -278,7 +282,7 @@ fn summary_json_on_track_figures_are_recomputed_from_each_iteration() {
     let mut ws = Workspace::new(&sc);
     let mut x = vec![0.0; sc.inputs.len()];
     let mut gate_u = vec![0.0; sc.gate_draws()];
-    let mut rows: Vec<(Vec<Option<(f32, f32)>>, bool)> = Vec::new();
+    let mut rows: Vec<(Row, bool)> = Vec::new();
     for i in 0..n {
         engine::draw(&sc, sc.seed, i, &mut x, &mut gate_u);
         model::simulate(&sc, &x, &gate_u, &mut ws);
