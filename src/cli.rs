@@ -259,6 +259,12 @@ pub struct RunArgs {
     /// --actuals SCENARIO` writes a starter
     #[arg(long, value_name = "FILE")]
     pub actuals: Option<PathBuf>,
+    /// The months at which to show what on track looks like (usage and
+    /// active users that futures paying back reach, and the tripwire below
+    /// which fewer than half pay back), comma-separated, e.g. 3,6,9
+    /// [default: every third month up to the horizon]
+    #[arg(long, value_name = "MONTHS")]
+    pub checkpoints: Option<String>,
     /// Under actuals: simulate until the effective sample size of the
     /// weighted futures reaches N. --iterations is then the least run;
     /// the cap is 1,000,000 iterations, or --iterations when larger

@@ -143,10 +143,19 @@ pub struct Records {
     /// `inputs[k][i]`: the k-th uncertain input (in [`Scenario::uncertain_inputs`]
     /// order) of iteration i; empty unless kept (see [`run_keeping_inputs`]).
     pub inputs: Vec<Vec<f64>>,
+    /// `usage_at[k][i]`: the usage rate `U(m)` of iteration i at the k-th
+    /// month of [`Scenario::checkpoints`] (MODEL.md 9.1), in single
+    /// precision; `NaN` where nobody has access then (`W(m) = 0`). Empty
+    /// when the scenario names no checkpoint (4 bytes per checkpoint per
+    /// iteration otherwise).
+    pub usage_at: Vec<Vec<f32>>,
+    /// `active_at[k][i]`: active users `A(m)`, in the same way.
+    pub active_at: Vec<Vec<f32>>,
 }
 
 impl Records {
-    pub(crate) fn with_capacity(n: usize) -> Records {
+    pub(crate) fn with_capacity(n: usize, checkpoints: usize) -> Records {
+        let columns = || (0..checkpoints).map(|_| Vec::with_capacity(n)).collect();
         Records {
             payback: Vec::with_capacity(n),
             npv: Vec::with_capacity(n),
@@ -156,6 +165,36 @@ impl Records {
             peak_funding: Vec::with_capacity(n),
             first_access: Vec::with_capacity(n),
             inputs: Vec::new(),
+            usage_at: columns(),
+            active_at: columns(),
+        }
+    }
+
+    /// Adds one iteration's leading indicators at each checkpoint to
+    /// `row`: usage then active users, checkpoint by checkpoint (kept in
+    /// one buffer while the block runs, see [`Records::take_rows`]).
+    fn checkpoint_row(row: &mut Vec<f32>, checkpoints: &[usize], m: &model::Months) {
+        for &month in checkpoints {
+            let i = month - 1;
+            if m.access[i] > 0.0 {
+                row.extend([m.usage[i] as f32, m.active[i] as f32]);
+            } else {
+                row.extend([f32::NAN, f32::NAN]);
+            }
+        }
+    }
+
+    /// Moves a block's rows (from [`Records::checkpoint_row`]) into the
+    /// columns: one pass over each column, the rows read in cache.
+    fn take_rows(&mut self, rows: &[f32]) {
+        let width = 2 * self.usage_at.len();
+        if width == 0 {
+            return;
+        }
+        let columns = self.usage_at.iter_mut().zip(self.active_at.iter_mut());
+        for (c, (usage, active)) in columns.enumerate() {
+            usage.extend(rows.chunks_exact(width).map(|row| row[2 * c]));
+            active.extend(rows.chunks_exact(width).map(|row| row[2 * c + 1]));
         }
     }
 
@@ -181,6 +220,11 @@ impl Records {
             self.inputs.resize(other.inputs.len(), Vec::new());
         }
         for (a, b) in self.inputs.iter_mut().zip(other.inputs.iter_mut()) {
+            a.append(b);
+        }
+        let ours = self.usage_at.iter_mut().chain(self.active_at.iter_mut());
+        let theirs = other.usage_at.iter_mut().chain(other.active_at.iter_mut());
+        for (a, b) in ours.zip(theirs) {
             a.append(b);
         }
     }
@@ -593,7 +637,7 @@ fn simulate_block<W: Watch>(
     let mut x = vec![0.0; sc.inputs.len()];
     let mut gate_u = vec![0.0; sc.gate_draws()];
     let mut out = BlockOut {
-        records: Records::with_capacity((end - start) as usize),
+        records: Records::with_capacity((end - start) as usize, sc.checkpoints.len()),
         funnel: Funnel::new(sc.stages.len()),
         monthly: Monthly::new(sc.horizon_months),
         encoded: Vec::new(),
@@ -605,6 +649,7 @@ fn simulate_block<W: Watch>(
     } else {
         0
     });
+    let mut rows = Vec::with_capacity((end - start) as usize * 2 * sc.checkpoints.len());
     let draws = BlockDraws::new(sc, opts, start, end);
     if keep_inputs {
         out.records.inputs = sc
@@ -617,6 +662,7 @@ fn simulate_block<W: Watch>(
         draws.copy_row(r, &mut x, &mut gate_u);
         model::simulate(sc, &x, &gate_u, &mut ws);
         out.records.push(&ws.outcome);
+        Records::checkpoint_row(&mut rows, &sc.checkpoints, &ws.months);
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
         watch.see(&mut out.watched, &x, &ws);
@@ -624,6 +670,7 @@ fn simulate_block<W: Watch>(
             outcomes.push(ws.outcome.clone());
         }
     }
+    out.records.take_rows(&rows);
     if let Some(sink) = sink {
         out.encoded = sink.encode(&Block {
             first: start,
@@ -717,7 +764,7 @@ fn run_with<W: Watch>(
             iterations: opts.iterations,
             seed: opts.seed,
             sampling: opts.sampling,
-            records: Records::with_capacity(opts.iterations as usize),
+            records: Records::with_capacity(opts.iterations as usize, sc.checkpoints.len()),
             funnel: Funnel::new(sc.stages.len()),
             monthly: Monthly::new(sc.horizon_months),
         };

@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod format;
 pub mod model;
+pub mod ontrack;
 pub mod portfolio;
 pub mod precision;
 pub mod reforecast;

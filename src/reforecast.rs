@@ -286,6 +286,8 @@ pub fn conditioned_summary(sc: &Scenario, prior: &Summary, c: &Conditioned) -> S
         assumptions: conditioned_assumptions(sc, c),
         payback_histogram: weighted_histogram(&rec.payback, w, 0.0, 1.0, sc.horizon_months),
         npv_histogram,
+        // what on track looks like is the plan's (MODEL.md 9.1): the prior's alone
+        on_track: None,
         sensitivity: None,
         actuals: None,
         ..prior.clone()

@@ -208,6 +208,10 @@ pub struct Summary {
     pub payback_histogram: Histogram,
     /// NPV in equal bins between its P1 and P99 (currency).
     pub npv_histogram: Histogram,
+    /// What on track looks like (MODEL.md 9.1): the leading indicators at
+    /// the checkpoint months, against payback; kept by `gatecast run`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_track: Option<crate::ontrack::OnTrack>,
     /// What drives the result, when analysed (see `crate::sensitivity`).
     pub sensitivity: Option<crate::sensitivity::Sensitivity>,
     /// The re-forecast from actuals, when the run had them (MODEL.md 9.2);
@@ -556,6 +560,7 @@ impl Summary {
                 Histogram::new(&paid, 0.0, 1.0, sc.horizon_months, n)
             },
             npv_histogram: npv_histogram(&npvs, n),
+            on_track: crate::ontrack::OnTrack::new(sc, rec),
             sensitivity: None,
             actuals: None,
         };

@@ -25,6 +25,7 @@ mod cumulative;
 mod funnel;
 mod leading_lagging;
 mod npv;
+mod on_track;
 pub mod overlay;
 mod payback;
 pub mod portfolio;
@@ -39,6 +40,7 @@ pub use cumulative::CumulativeNetCash;
 pub use funnel::StageFunnel;
 pub use leading_lagging::LeadingVsLagging;
 pub use npv::NpvDistribution;
+pub use on_track::OnTrackChart;
 pub use overlay::{Compared, NpvOverlay, PaybackOverlay};
 pub use payback::PaybackDistribution;
 pub use spider::Spider;
@@ -113,6 +115,9 @@ pub const CHARTS: &[Render] = &[
 /// Whether a summary has what a chart draws.
 pub type Has = fn(&Summary) -> bool;
 
+/// What on track looks like (MODEL.md 9.1), when the run kept checkpoints.
+pub const ON_TRACK_CHARTS: &[(Render, Has)] = &[(render::<OnTrackChart>, |s| s.on_track.is_some())];
+
 /// The charts of what drives the result, each with the test of whether the
 /// summary has what it draws: the tornado when the run was analysed, the
 /// spider when the analysis pinned inputs through their percentiles.
@@ -144,15 +149,16 @@ pub const REFORECAST_CHARTS: &[(Render, Has)] = &[
 
 /// Renders every chart for the summary in the formats asked for (side by
 /// side; the bytes do not depend on the number of threads): the
-/// [`CHARTS`], then those of [`SENSITIVITY_CHARTS`] and
-/// [`REFORECAST_CHARTS`] the summary has data for.
+/// [`CHARTS`], then those of [`ON_TRACK_CHARTS`], [`SENSITIVITY_CHARTS`]
+/// and [`REFORECAST_CHARTS`] the summary has data for.
 pub fn render_all(summary: &Summary, svg: bool, png: bool) -> anyhow::Result<Vec<ChartFile>> {
     let renders: Vec<Render> = CHARTS
         .iter()
         .copied()
         .chain(
-            SENSITIVITY_CHARTS
+            ON_TRACK_CHARTS
                 .iter()
+                .chain(SENSITIVITY_CHARTS)
                 .chain(REFORECAST_CHARTS)
                 .filter(|(_, has)| has(summary))
                 .map(|(r, _)| *r),

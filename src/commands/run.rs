@@ -16,6 +16,7 @@ use crate::error::InputError;
 use crate::export::iterations::IterationsCsv;
 use crate::export::{self, text, OutputDir};
 use crate::format::{slug, thousands};
+use crate::ontrack;
 use crate::precision;
 use crate::reforecast;
 use crate::report;
@@ -38,6 +39,8 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     let mut opts = options(&args, &sc, goal.as_ref())?;
     let iterations = opts.iterations;
     let variants = stresses(&sc, &args.set, &args.scale)?;
+    // only the base run keeps the leading indicators at the checkpoints
+    sc.checkpoints = checkpoints(&args, &sc)?;
     let target = args
         .out
         .clone()
@@ -77,8 +80,13 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
             max_iterations: iterations,
         });
     }
-    let drivers = sensitivity::analyse_with(&sc, &opts, args.target.into(), args.sensitivity)
+    let plain = Scenario {
+        checkpoints: Vec::new(),
+        ..sc.clone()
+    };
+    let drivers = sensitivity::analyse_with(&plain, &opts, args.target.into(), args.sensitivity)
         .with_context(context)?;
+    drop(plain);
     dir.write(
         "sensitivity.csv",
         &sensitivity::csv(&drivers).with_context(context)?,
@@ -298,6 +306,16 @@ fn stressed_reforecast(
     }
     let prior = Summary::new(sc, file, &c.run);
     Ok(*reforecast::reforecast(sc, act, &prior, &c).after)
+}
+
+/// The checkpoint months of what on track looks like (MODEL.md 9.1):
+/// `--checkpoints`, checked against the horizon, or every third month.
+fn checkpoints(args: &RunArgs, sc: &Scenario) -> Result<Vec<usize>, InputError> {
+    match &args.checkpoints {
+        None => Ok(ontrack::default_checkpoints(sc.horizon_months)),
+        Some(text) => ontrack::parse_checkpoints(text, sc.horizon_months)
+            .map_err(|e| InputError::plain("--checkpoints", e)),
+    }
 }
 
 /// `--precision SE` as a stopping rule, checked.

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use crate::engine::Sampling;
 use crate::format::{money, money_short, months, pct, thousands};
+use crate::ontrack::{show, OnTrack};
 use crate::sensitivity::Sensitivity;
+use crate::stats::ontrack::{Band, GROUPS};
 use crate::stats::sensitivity::Target;
 use crate::summary::{Pct, Summary};
 
@@ -212,6 +214,12 @@ pub fn terminal(s: &Summary, out: Option<(&str, &[String])>) -> String {
             .collect();
         let _ = write!(t, "\n  Median usage rate at {}", text.join(", "));
     }
+    if let Some(on) = &s.on_track {
+        let _ = write!(t, "\n  {}", on.sentence());
+        if let Some(band) = on.band_sentence() {
+            let _ = write!(t, "\n  {band}");
+        }
+    }
     t.push('\n');
     if let Some(sens) = &s.sensitivity {
         t.push_str(&drivers(sens, &s.currency));
@@ -281,6 +289,145 @@ fn drivers(sens: &Sensitivity, currency: &str) -> String {
 
 fn row(t: &mut String, cells: &[String]) {
     let _ = writeln!(t, "| {} |", cells.join(" | "));
+}
+
+/// The shares paying back at or below the tripwire and above it.
+pub(crate) fn sides(f: &crate::stats::ontrack::Checkpoint) -> String {
+    match (f.p_payback_at_or_below, f.p_payback_above) {
+        (Some(lo), Some(hi)) => format!("{} / {}", pct(lo), pct(hi)),
+        (Some(lo), None) => format!("{} / nothing above", pct(lo)),
+        _ => "-".into(),
+    }
+}
+
+/// summary.md's section of what on track looks like (MODEL.md 9.1).
+fn on_track_markdown(on: &OnTrack) -> String {
+    let mut t = String::new();
+    let tm = on.target_months;
+    let _ = writeln!(
+        t,
+        "\n## What on track looks like (what the pilot must show)\n"
+    );
+    let _ = writeln!(t, "**{}.**\n", on.sentence());
+    let _ = writeln!(
+        t,
+        "At each checkpoint month, over the futures in which users have access then: the band (P10 / P50 / P90) of each leading indicator among the futures that pay back within {tm} months, beside the band over all of them; and the tripwire, the upper edge of the highest tenth of futures (by the indicator) in which fewer than half pay back within {tm} months. Method: {}.\n",
+        on.method
+    );
+    for ind in &on.indicators {
+        let unit = if ind.key == "usage_rate" {
+            "%"
+        } else {
+            "users"
+        };
+        let _ = writeln!(t, "### {} ({unit})\n", ind.label);
+        row(
+            &mut t,
+            &[
+                "Month".into(),
+                "Futures with access".into(),
+                format!("Of those, pay back within {tm} months"),
+                "Paying back: P10 / P50 / P90".into(),
+                "All with access: P10 / P50 / P90".into(),
+                "Tripwire".into(),
+                "Pay back: at or below it / above it".into(),
+            ],
+        );
+        row(&mut t, &vec!["---:".to_string(); 7]);
+        let band = |b: &Option<Band>| {
+            b.map_or("n/a".into(), |b| {
+                format!(
+                    "{} / {} / {}",
+                    show(&ind.key, b.p10),
+                    show(&ind.key, b.p50),
+                    show(&ind.key, b.p90)
+                )
+            })
+        };
+        for c in &ind.checkpoints {
+            let f = &c.figures;
+            row(
+                &mut t,
+                &[
+                    c.month.to_string(),
+                    thousands(f.with_access as f64),
+                    if f.with_access > 0 {
+                        pct(f.paid_back as f64 / f.with_access as f64)
+                    } else {
+                        "n/a".into()
+                    },
+                    band(&f.paying_back),
+                    band(&f.all),
+                    f.tripwire.map_or("none".into(), |v| show(&ind.key, v)),
+                    sides(f),
+                ],
+            );
+        }
+        let _ = writeln!(
+            t,
+            "\nShare paying back within {tm} months in each tenth of the futures with access, lowest {} first (- for a tenth that ties emptied):\n",
+            ind.label.to_lowercase()
+        );
+        let mut head = vec!["Month".to_string()];
+        head.extend((1..=GROUPS).map(|g| g.to_string()));
+        row(&mut t, &head);
+        row(&mut t, &vec!["---:".to_string(); GROUPS + 1]);
+        for c in &ind.checkpoints {
+            let mut cells = vec![c.month.to_string()];
+            cells.extend(
+                c.figures
+                    .groups
+                    .iter()
+                    .map(|g| g.share.map_or("-".into(), pct)),
+            );
+            row(&mut t, &cells);
+        }
+        t.push('\n');
+    }
+    if let Some(month) = on.featured_month {
+        let _ = writeln!(t, "### Decile table at month {month}\n");
+        for (key, at) in ["usage_rate", "active_users"]
+            .into_iter()
+            .filter_map(|key| Some((key, on.at(key, month)?)))
+        {
+            let _ = writeln!(
+                t,
+                "{} at month {} ({}):\n",
+                if key == "usage_rate" {
+                    "Usage rate"
+                } else {
+                    "Active users"
+                },
+                at.month,
+                if key == "usage_rate" { "%" } else { "users" }
+            );
+            row(
+                &mut t,
+                &[
+                    "Tenth".into(),
+                    "From".into(),
+                    "To".into(),
+                    "Futures".into(),
+                    format!("Pay back within {tm} months"),
+                ],
+            );
+            row(&mut t, &vec!["---:".to_string(); 5]);
+            for g in &at.figures.groups {
+                row(
+                    &mut t,
+                    &[
+                        g.group.to_string(),
+                        g.lo.map_or("-".into(), |v| show(key, v)),
+                        g.hi.map_or("-".into(), |v| show(key, v)),
+                        thousands(g.count as f64),
+                        g.share.map_or("-".into(), pct),
+                    ],
+                );
+            }
+            t.push('\n');
+        }
+    }
+    t
 }
 
 fn se_money(x: Option<f64>, c: &str) -> String {
@@ -531,6 +678,9 @@ pub fn markdown(s: &Summary) -> String {
                 thousands(a.p50),
             ],
         );
+    }
+    if let Some(on) = &s.on_track {
+        t.push_str(&on_track_markdown(on));
     }
     let _ = writeln!(t, "\n## Lagging indicators by month ({c})\n");
     row(

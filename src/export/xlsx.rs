@@ -23,6 +23,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workboo
 
 use crate::export::text::headline;
 use crate::format::thousands;
+use crate::ontrack::OnTrack;
 use crate::stats::sensitivity::Target;
 use crate::summary::{Pct, Prob, Spread, Summary};
 
@@ -141,6 +142,11 @@ fn build(summary: &Summary, iterations_csv: Option<&Path>, max_rows: u32) -> Res
     let mut sheet = Worksheet::new();
     funnel_sheet(&mut sheet, summary, &fmt)?;
     wb.push_worksheet(sheet);
+    if let Some(on) = &summary.on_track {
+        let mut sheet = Worksheet::new();
+        on_track_sheet(&mut sheet, on, &fmt)?;
+        wb.push_worksheet(sheet);
+    }
     if summary.sensitivity.is_some() {
         let mut sheet = Worksheet::new();
         drivers_sheet(&mut sheet, summary, &fmt)?;
@@ -778,6 +784,133 @@ fn funnel_sheet(ws: &mut Worksheet, s: &Summary, fmt: &Formats) -> Result<()> {
          reached its decision within the horizon.",
         fmt,
     )?;
+    Ok(())
+}
+
+/// What on track looks like (MODEL.md 9.1): the bands and tripwire of each
+/// leading indicator at each checkpoint, then the decile tables, one row a
+/// group, so that a filter on indicator and month shows one table.
+fn on_track_sheet(ws: &mut Worksheet, on: &OnTrack, fmt: &Formats) -> Result<()> {
+    ws.set_name("On track")?;
+    let tm = on.target_months;
+    ws_note(ws, 0, &format!("{}.", on.sentence()), fmt)?;
+    ws_note(
+        ws,
+        1,
+        &format!(
+            "Over the futures in which users have access at the month. Paying back: within {tm} months. Tripwire: the upper edge of the highest tenth of futures (by the indicator) in which fewer than half pay back. Method: {}.",
+            on.method
+        ),
+        fmt,
+    )?;
+    let paying = format!("Pay back within {tm} months");
+    header_row(
+        ws,
+        3,
+        &[
+            "Indicator",
+            "Unit",
+            "Month",
+            "Futures with access",
+            &paying,
+            "Paying back P10",
+            "Paying back P50",
+            "Paying back P90",
+            "All P10",
+            "All P50",
+            "All P90",
+            "Tripwire",
+            "Pay back, at or below it",
+            "Pay back, above it",
+        ],
+        fmt,
+    )?;
+    ws.set_freeze_panes(4, 0)?;
+    widths(
+        ws,
+        &[
+            14.0, 8.0, 7.0, 18.0, 24.0, 15.0, 15.0, 15.0, 11.0, 11.0, 11.0, 11.0, 22.0, 18.0,
+        ],
+    )?;
+    let unit = |key: &str| if key == "usage_rate" { "%" } else { "users" };
+    let value_fmt = |key: &str| {
+        if key == "usage_rate" {
+            &fmt.pct
+        } else {
+            &fmt.count
+        }
+    };
+    let opt = |ws: &mut Worksheet, r: u32, c: u16, v: Option<f64>, f: &Format| -> Result<()> {
+        match v {
+            Some(v) => ws.write_number_with_format(r, c, v, f)?,
+            None => ws.write_string(r, c, "none")?,
+        };
+        Ok(())
+    };
+    let mut r = 4;
+    for ind in &on.indicators {
+        let vf = value_fmt(&ind.key);
+        for c in &ind.checkpoints {
+            let f = &c.figures;
+            ws.write_string(r, 0, &ind.label)?;
+            ws.write_string(r, 1, unit(&ind.key))?;
+            ws.write_number(r, 2, c.month as f64)?;
+            ws.write_number_with_format(r, 3, f.with_access as f64, &fmt.count)?;
+            ws.write_number_with_format(r, 4, f.paid_back as f64, &fmt.count)?;
+            for (k, b) in [f.paying_back, f.all].into_iter().enumerate() {
+                let col = 5 + 3 * k as u16;
+                opt(ws, r, col, b.map(|b| b.p10), vf)?;
+                opt(ws, r, col + 1, b.map(|b| b.p50), vf)?;
+                opt(ws, r, col + 2, b.map(|b| b.p90), vf)?;
+            }
+            opt(ws, r, 11, f.tripwire, vf)?;
+            opt(ws, r, 12, f.p_payback_at_or_below, &fmt.pct)?;
+            opt(ws, r, 13, f.p_payback_above, &fmt.pct)?;
+            r += 1;
+        }
+    }
+    r += 1;
+    ws_note(
+        ws,
+        r,
+        "The decile tables: the futures with access in ten groups by the indicator, lowest first; a run of equal values stays in the group of the lowest of them, so a group may be empty.",
+        fmt,
+    )?;
+    r += 1;
+    header_row(
+        ws,
+        r,
+        &[
+            "Indicator",
+            "Unit",
+            "Month",
+            "Tenth",
+            "From",
+            "To",
+            "Futures",
+            &paying,
+            "Share",
+        ],
+        fmt,
+    )?;
+    r += 1;
+    for ind in &on.indicators {
+        let vf = value_fmt(&ind.key);
+        for c in &ind.checkpoints {
+            for g in &c.figures.groups {
+                ws.write_string(r, 0, &ind.label)?;
+                ws.write_string(r, 1, unit(&ind.key))?;
+                ws.write_number(r, 2, c.month as f64)?;
+                ws.write_number(r, 3, g.group as f64)?;
+                opt(ws, r, 4, g.lo, vf)?;
+                opt(ws, r, 5, g.hi, vf)?;
+                ws.write_number_with_format(r, 6, g.count as f64, &fmt.count)?;
+                ws.write_number_with_format(r, 7, g.paid_back as f64, &fmt.count)?;
+                opt(ws, r, 8, g.share, &fmt.pct)?;
+                r += 1;
+            }
+        }
+    }
     Ok(())
 }
 

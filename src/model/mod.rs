@@ -19,6 +19,9 @@ pub struct Months {
     pub usage: Vec<f64>,
     /// Leading: active users `A(m)` at the month's end.
     pub active: Vec<f64>,
+    /// Users with access `W(m)` at the month's end (0 before access opens
+    /// and after a kill).
+    pub access: Vec<f64>,
     /// Lagging: costs in the month, overrun included (currency).
     pub costs: Vec<f64>,
     /// Lagging: benefits in the month (currency).
@@ -83,6 +86,7 @@ impl Workspace {
             months: Months {
                 usage: v(),
                 active: v(),
+                access: v(),
                 costs: v(),
                 benefits: v(),
                 net: v(),
@@ -305,6 +309,7 @@ pub fn simulate_from(sc: &Scenario, x: &[f64], gate_u: &[f64], start: f64, ws: &
             opened += 1;
         }
         let access = if t >= kill { 0.0 } else { with_access };
+        m.access[i] = access;
         m.usage[i] = if access > 0.0 { active / access } else { 0.0 };
         user_c[i] = per_user * active;
         onboard_c[i] = onboarding * (active - prev_active).max(0.0);

@@ -306,7 +306,7 @@ fn simulate_block(s: &Setup, block: u64) -> BlockOut {
             .iter()
             .map(|i| {
                 (
-                    Records::with_capacity(len),
+                    Records::with_capacity(len, 0),
                     Funnel::new(i.scenario.stages.len()),
                     Monthly::new(h),
                     new_sketches(h),
@@ -315,7 +315,7 @@ fn simulate_block(s: &Setup, block: u64) -> BlockOut {
             .collect(),
         furthest: vec![Vec::with_capacity(len); n],
         starts: vec![Vec::with_capacity(len); n],
-        records: Records::with_capacity(len),
+        records: Records::with_capacity(len, 0),
         monthly: Monthly::new(h),
         sketches: new_sketches(h),
         reached_last: Vec::with_capacity(len),
@@ -327,6 +327,7 @@ fn simulate_block(s: &Setup, block: u64) -> BlockOut {
     let mut prog = Months {
         usage: v(),
         active: v(),
+        access: v(),
         costs: v(),
         benefits: v(),
         net: v(),
@@ -589,7 +590,7 @@ fn run_with(
                     iterations: opts.iterations,
                     seed: setup.seeds[0],
                     sampling: opts.sampling,
-                    records: Records::with_capacity(cap),
+                    records: Records::with_capacity(cap, 0),
                     funnel: Funnel::new(i.scenario.stages.len()),
                     monthly: Monthly {
                         sketches: new_sketches(h),
@@ -599,7 +600,7 @@ fn run_with(
                 .collect(),
             furthest: vec![Vec::with_capacity(cap); n],
             starts: vec![Vec::with_capacity(cap); n],
-            records: Records::with_capacity(cap),
+            records: Records::with_capacity(cap, 0),
             monthly: Monthly {
                 sketches: new_sketches(h),
                 ..Monthly::new(h)

@@ -10,6 +10,7 @@
 //! can parse it.
 
 mod markup;
+mod on_track;
 pub mod portfolio;
 mod reforecast;
 
@@ -106,6 +107,10 @@ pub fn html_with_stresses(
     key_figures(&mut o, s);
     summary_tables(&mut o, s);
     let figures = chart_section(&mut o, s, charts, figures);
+    let figures = match &s.on_track {
+        Some(on) => on_track::section(&mut o, s, on, charts, figures),
+        None => figures,
+    };
     let figures = drivers(&mut o, s, charts, figures);
     if let Some(st) = stresses {
         stress_tests(&mut o, s, st, figures);
@@ -224,6 +229,11 @@ fn cover(o: &mut String, s: &Summary, stressed: bool) {
     } else {
         ""
     };
+    let on_track_link = if s.on_track.is_some() {
+        "<a href=\"#on-track\">What the pilot must show</a>"
+    } else {
+        ""
+    };
     let stress_link = if stressed {
         "<a href=\"#stresses\">Stress tests</a>"
     } else {
@@ -243,7 +253,7 @@ fn cover(o: &mut String, s: &Summary, stressed: bool) {
     w!(
         o,
         "<nav class=\"contents\">{where_link}<a href=\"#key-figures\">Key figures</a><a href=\"#summary\">All figures</a>\
-         <a href=\"#charts\">Charts</a>{drivers_link}{stress_link}<a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
+         <a href=\"#charts\">Charts</a>{on_track_link}{drivers_link}{stress_link}<a href=\"#funnel\">Stage funnel</a><a href=\"#assumptions\">Assumptions</a>\
          <a href=\"#run\">Run details</a><a href=\"#guide\">How to read this report</a></nav>\n</header>\n"
     );
 }
@@ -660,6 +670,7 @@ fn chart_section(o: &mut String, s: &Summary, charts: &[ChartFile], before: usiz
             .filter(|c| !CHART_ORDER.iter().any(|(n, _)| *n == c.name))
             .filter(|c| !DRIVER_CHARTS.iter().any(|(n, _)| *n == c.name))
             .filter(|c| !reforecast::CHARTS.iter().any(|(n, _)| *n == c.name))
+            .filter(|c| c.name != on_track::CHART.0)
             .map(|c| (c, GENERIC_CAPTION)),
     );
     if ordered.is_empty() {

@@ -281,6 +281,13 @@ pub struct Scenario {
     /// `[actuals]`: what is known so far, when the file says
     /// (MODEL.md 9.2); see [`Scenario::with_actuals_file`].
     pub actuals: Option<Actuals>,
+    /// The checkpoint months (1-based, ascending) at which the engine keeps
+    /// every iteration's usage rate and active users, for what on track
+    /// looks like (MODEL.md 9.1, [`crate::ontrack`]); empty keeps none.
+    /// Not read from the file: `gatecast run` sets it (every third month,
+    /// or `--checkpoints`), so that the other commands' many runs do not
+    /// pay for it.
+    pub checkpoints: Vec<usize>,
 }
 
 /// A what-if on one input.
@@ -1314,6 +1321,7 @@ impl<'a> Builder<'a> {
             stresses,
             warnings: self.warnings,
             actuals,
+            checkpoints: Vec::new(),
         })
     }
 

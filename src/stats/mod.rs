@@ -1,6 +1,7 @@
 //! Pure statistics: quantiles, intervals and the monthly-band sketch. No I/O.
 
 pub mod correlation;
+pub mod ontrack;
 pub mod psis;
 pub mod quantile;
 pub mod sensitivity;

@@ -11,16 +11,21 @@ use super::Z95;
 /// # Formula
 /// `h = (n - 1) p`, `x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`.
 pub fn percentile_inc(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
+    percentile_inc_by(sorted.len(), p, |i| sorted[i])
+}
+
+/// [`percentile_inc`] of `n` ascending values read by `at(i)` (the value
+/// of rank `i`, 0-based), for values not held as a slice of `f64`.
+pub fn percentile_inc_by(n: usize, p: f64, at: impl Fn(usize) -> f64) -> f64 {
     assert!(n > 0, "percentile of no values");
     let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
     let frac = h - lo as f64;
-    let a = sorted[lo];
+    let a = at(lo);
     if frac == 0.0 || lo + 1 >= n {
         return a;
     }
-    let b = sorted[lo + 1];
+    let b = at(lo + 1);
     if a.is_infinite() || b.is_infinite() {
         return f64::INFINITY;
     }

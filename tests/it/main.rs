@@ -12,6 +12,7 @@ mod distributions;
 mod engine_stats;
 #[cfg(unix)]
 mod interrupts;
+mod on_track;
 mod overlay_charts;
 mod portfolio;
 mod report;
