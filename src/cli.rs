@@ -70,8 +70,11 @@ pub enum Command {
     /// read to complete and check keys (see schema/scenario.schema.json)
     Schema {
         /// The schema of actuals files (`run --actuals FILE`) instead
-        #[arg(long)]
+        #[arg(long, conflicts_with = "portfolio")]
         actuals: bool,
+        /// The schema of portfolio files (`gatecast portfolio FILE`) instead
+        #[arg(long)]
+        portfolio: bool,
     },
     /// Print a shell completion script, e.g. `source <(gatecast completions bash)`
     Completions {

@@ -78,7 +78,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Portfolio(args)) => portfolio::portfolio(args),
         Some(Command::Solve(args)) => solve::solve(args),
-        Some(Command::Schema { actuals }) => schema::schema(actuals),
+        Some(Command::Schema { actuals, portfolio }) => schema::schema(actuals, portfolio),
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => man::man(),
         Some(Command::Serve(args)) => serve::serve(args),

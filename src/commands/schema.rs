@@ -8,21 +8,20 @@ use serde_json::Value;
 
 use super::write_stdout;
 use crate::scenario::actuals::RawActualsFile;
+use crate::scenario::portfolio::RawPortfolioFile;
 use crate::scenario::raw::RawFile;
 
-/// Prints the scenario file's schema, or the actuals file's. Another file
-/// type is one more `schema_of::<ItsRawType>()`, chosen by a flag.
-pub(super) fn schema(actuals: bool) -> Result<()> {
+/// Prints the scenario file's schema, the actuals file's or the portfolio
+/// file's. Another file type is one more `schema_of::<ItsRawType>()`,
+/// chosen by a flag.
+pub(super) fn schema(actuals: bool, portfolio: bool) -> Result<()> {
     write_stdout(&if actuals {
-        actuals_schema()
+        schema_of::<RawActualsFile>()
+    } else if portfolio {
+        schema_of::<RawPortfolioFile>()
     } else {
         scenario_schema()
     })
-}
-
-/// The actuals file's schema: schema/actuals.schema.json.
-pub(super) fn actuals_schema() -> String {
-    schema_of::<RawActualsFile>()
 }
 
 /// The scenario file's schema: schema/scenario.schema.json.

@@ -22,33 +22,52 @@ use crate::error::InputError;
 /// ever needed; a programme larger than this is better split in two.
 pub const MAX_INITIATIVES: usize = 12;
 
-/// `[portfolio]` and its `[[initiative]]`s, as written.
-#[derive(Debug, Deserialize)]
+/// A portfolio file (`gatecast portfolio FILE`): `[portfolio]` and its
+/// `[[initiative]]`s, as written (MODEL.md section 10).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawPortfolioFile {
+pub(crate) struct RawPortfolioFile {
+    /// The programme: its name, clock, draws and budget.
     portfolio: RawPortfolio,
+    /// The initiatives, each a scenario file (at most 12).
     #[serde(default)]
     initiative: Vec<RawInitiative>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[portfolio]`: the programme.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawPortfolio {
+    /// The programme's name, shown on every output.
     name: String,
+    /// ISO currency code (default USD); every initiative's currency must be this one.
     currency: Option<String>,
+    /// Months simulated on the programme's clock, 1 to 600 (default 36).
     horizon_months: Option<i64>,
+    /// Annual discount rate for every NPV, replacing each scenario's (default 0; a number, not a distribution).
     discount_rate: Option<f64>,
+    /// Futures simulated (default 10,000); `--iterations` overrides it.
     iterations: Option<i64>,
+    /// The random seed (default 0); `--seed` overrides it.
     seed: Option<u64>,
+    /// Optional: the most the programme can fund (its P90 peak funding), in
+    /// its currency; with it, gatecast chooses the subset to fund.
     budget: Option<f64>,
+    /// Optional, in [0, 1): shared organisational readiness, which makes gate
+    /// outcomes move together across initiatives (default 0: independent).
     readiness: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[[initiative]]`: one initiative of the programme.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawInitiative {
+    /// Its scenario file, relative to the portfolio file.
     scenario: String,
+    /// Its name in the outputs (default: the scenario's name); unique.
     name: Option<String>,
+    /// The month its first stage starts on the programme's clock (default 0);
+    /// may be fractional or a distribution, within [0, horizon].
     start_month: Option<DistSpec>,
 }
 

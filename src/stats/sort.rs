@@ -1,41 +1,17 @@
-//! Sorting a million f64 in a few linear passes: an LSD radix sort on the
-//! order-preserving integer key of each float (the order of
-//! `f64::total_cmp`), for the exact percentiles of every run.
-
-/// The key whose unsigned order is `total_cmp`'s order: flip every bit of a
-/// negative float, only the sign bit of a positive one.
-#[inline]
-fn key(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
-}
-
-#[inline]
-fn unkey(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-}
+//! Sorting a million values for the exact percentiles of every run.
+//!
+//! Floats go to the standard library's pattern-defeating quicksort: on a
+//! million payback-like and NPV-like values (2 cores, under load) it took
+//! 66-130 ms against 160-210 ms for an LSD radix sort in 16-bit digits,
+//! whose 65,536-way scatter misses the cache on every write. Equal keys
+//! under `total_cmp` have equal bits, so an unstable sort gives the same
+//! bytes as any other. Integer keys of known width (the on-track figures'
+//! packed keys) still go to the radix sort, in 11-bit digits.
 
 /// Sorts ascending in `total_cmp` order (so `-0.0` before `0.0`, and
 /// infinities at the ends).
 pub fn sort_f64(values: &mut [f64]) {
-    if values.len() < 256 {
-        values.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    let a = sort_u64(values.iter().map(|v| key(*v)).collect());
-    for (v, k) in values.iter_mut().zip(&a) {
-        *v = unkey(*k);
-    }
-}
-
-/// Sorts unsigned keys ascending: an LSD radix sort in 16-bit digits that
-/// skips a digit every key shares.
-pub fn sort_u64(a: Vec<u64>) -> Vec<u64> {
-    radix(a, 16, 64)
+    values.sort_unstable_by(f64::total_cmp);
 }
 
 /// Sorts keys below `2^bits` ascending, in 11-bit digits: three passes
@@ -53,14 +29,9 @@ pub fn sort_u64_below_in(a: &mut Vec<u64>, spare: &mut Vec<u64>, bits: u32) {
     radix_in(a, spare, 11, bits);
 }
 
-/// LSD radix sort in `digit`-bit digits over the low `bits` bits; one read
-/// counts every digit, then one scatter per digit that not every key
-/// shares.
-fn radix(mut a: Vec<u64>, digit: u32, bits: u32) -> Vec<u64> {
-    radix_in(&mut a, &mut Vec::new(), digit, bits);
-    a
-}
-
+/// LSD radix sort in `digit`-bit digits over the low `bits` bits, with `b`
+/// as the scatter buffer; one read counts every digit, then one scatter
+/// per digit that not every key shares.
 fn radix_in(a: &mut Vec<u64>, b: &mut Vec<u64>, digit: u32, bits: u32) {
     if a.len() < 256 {
         a.sort_unstable();

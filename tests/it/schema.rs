@@ -151,6 +151,33 @@ fn the_actuals_schema_is_current_and_met_by_the_shipped_actuals() {
     );
 }
 
+/// schema/portfolio.schema.json: current, met by the shipped programmes
+/// (each naming it), and flagging a misspelt key.
+#[test]
+fn the_portfolio_schema_is_current_and_met_by_the_shipped_programmes() {
+    const PORTFOLIO: &str = "schema/portfolio.schema.json";
+    is_current(PORTFOLIO, &["schema", "--portfolio"]);
+    for name in ["group-ai-programme.toml", "four-playbooks.toml"] {
+        let file = repo("scenarios/portfolio").join(name);
+        let text = fs::read_to_string(&file).unwrap();
+        let found = findings_against(PORTFOLIO, &text);
+        assert!(found.is_empty(), "{name}: {found:#?}");
+        assert_eq!(
+            text.lines().next(),
+            Some("#:schema ../../schema/portfolio.schema.json"),
+            "{name}"
+        );
+        let typo = text.replacen("\nreadiness =", "\nreadyness =", 1);
+        let found = findings_against(PORTFOLIO, &typo);
+        assert!(
+            found.iter().any(|f| f.at == "/portfolio"
+                && f.keyword == "additionalProperties"
+                && f.message.contains("readyness")),
+            "{name}: {found:#?}"
+        );
+    }
+}
+
 /// The committed schema at `path` is exactly what `gatecast <args>` prints.
 fn is_current(path: &str, args: &[&str]) {
     let printed = stdout_of(args);
