@@ -1,6 +1,12 @@
 //! The what-if page in a real browser: headless Chromium driven through
 //! WebDriver (Debian's `chromium` and `chromium-driver`), spoken as plain
-//! JSON over HTTP with the same small client as the API tests. Where the
+//! JSON over HTTP with the same small client as the API tests. The
+//! well-kept WebDriver crates were tried first: fantoccini 0.22 (through
+//! its `webdriver` dependency) brings a second version of `http`, of
+//! `thiserror`, of `cookie` and of the ICU crates (1.x beside `url`'s 2.x),
+//! which the project's one-version rule (`cargo tree -d` in `.ci/run`)
+//! refuses, and thirtyfour is built on it; the six WebDriver commands this
+//! test needs are a few lines of JSON each. Where the
 //! browser is not installed the test prints a SKIPPED line and does no
 //! more; with GATECAST_REQUIRE_BROWSER=1 (as `.ci/run` sets) it fails
 //! instead.
