@@ -47,8 +47,9 @@ pub enum Command {
     Solve(SolveArgs),
     /// A live what-if page on this computer: move the inputs, see the payback move
     Serve(ServeArgs),
-    /// Write a commented starter scenario that validates and runs, or with
-    /// --actuals an actuals file for a scenario
+    /// Write a commented starter scenario that validates and runs; with
+    /// --actuals an actuals file for a scenario, with --portfolio a starter
+    /// programme
     Init {
         /// Where to write it [default: scenario.toml, or actuals.toml with --actuals]
         file: Option<PathBuf>,
@@ -66,8 +67,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Print the JSON Schema (draft 2020-12) of scenario files, which editors
-    /// read to complete and check keys (see schema/scenario.schema.json)
+    /// Print the JSON Schema (draft 2020-12) of scenario files (or with
+    /// --actuals or --portfolio, of those files), which editors read to
+    /// complete and check keys (see schema/)
     Schema {
         /// The schema of actuals files (`run --actuals FILE`) instead
         #[arg(long, conflicts_with = "portfolio")]
