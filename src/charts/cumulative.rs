@@ -82,16 +82,6 @@ impl Chart for CumulativeNetCash {
         };
         let (top, bottom) = theme::page(root, &page)?;
 
-        let pts = |f: fn(&Band) -> f64| -> Vec<(f64, f64)> {
-            std::iter::once((0.0, 0.0))
-                .chain(
-                    bands
-                        .iter()
-                        .enumerate()
-                        .map(|(i, b)| ((i + 1) as f64, f(b))),
-                )
-                .collect()
-        };
         let lo = bands.iter().fold(0.0f64, |a, b| a.min(b.p10));
         let hi = bands.iter().fold(0.0f64, |a, b| a.max(b.p90));
         let (y_axis, step) = theme::padded(lo, hi, 6, true);
@@ -114,27 +104,7 @@ impl Chart for CumulativeNetCash {
             .y_label_formatter(&fmt)
             .draw()?;
 
-        let band = |lower: Vec<(f64, f64)>, upper: Vec<(f64, f64)>| {
-            let mut poly = upper;
-            poly.extend(lower.into_iter().rev());
-            poly
-        };
-        chart.draw_series(std::iter::once(Polygon::new(
-            band(pts(|b| b.p10), pts(|b| b.p90)),
-            theme::NAVY_LIGHT.filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Polygon::new(
-            band(pts(|b| b.p25), pts(|b| b.p75)),
-            theme::NAVY_MID.filled(),
-        )))?;
-        chart.draw_series(LineSeries::new(
-            vec![(0.0, 0.0), (h as f64, 0.0)],
-            theme::INK.stroke_width(upx(2)),
-        ))?;
-        chart.draw_series(LineSeries::new(
-            pts(|b| b.p50),
-            theme::NAVY.stroke_width(upx(4)),
-        ))?;
+        draw_fan(&mut chart, bands, h)?;
 
         let frame = Frame::of(chart.plotting_area());
         // beyond the horizon, the header says so in words
@@ -148,4 +118,49 @@ impl Chart for CumulativeNetCash {
         }
         Ok(vec![Mark::new("Median payback", median_payback)])
     }
+}
+
+/// Month `m`'s figure of each band as points, from month 0 (where the
+/// cumulative cash is 0) to the horizon.
+fn fan_points(bands: &[Band], f: fn(&Band) -> f64) -> Vec<(f64, f64)> {
+    std::iter::once((0.0, 0.0))
+        .chain(
+            bands
+                .iter()
+                .enumerate()
+                .map(|(i, b)| ((i + 1) as f64, f(b))),
+        )
+        .collect()
+}
+
+/// The cumulative net cash fan, as this chart and the programme's draw it:
+/// the P10-P90 and P25-P75 bands, the zero line over the `h` months and the
+/// median.
+pub(super) fn draw_fan<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+    bands: &[Band],
+    h: usize,
+) -> DrawResult<(), DB> {
+    let band = |lower: fn(&Band) -> f64, upper: fn(&Band) -> f64| {
+        let mut poly = fan_points(bands, upper);
+        poly.extend(fan_points(bands, lower).into_iter().rev());
+        poly
+    };
+    chart.draw_series(std::iter::once(Polygon::new(
+        band(|b| b.p10, |b| b.p90),
+        theme::NAVY_LIGHT.filled(),
+    )))?;
+    chart.draw_series(std::iter::once(Polygon::new(
+        band(|b| b.p25, |b| b.p75),
+        theme::NAVY_MID.filled(),
+    )))?;
+    chart.draw_series(LineSeries::new(
+        vec![(0.0, 0.0), (h as f64, 0.0)],
+        theme::INK.stroke_width(upx(2)),
+    ))?;
+    chart.draw_series(LineSeries::new(
+        fan_points(bands, |b| b.p50),
+        theme::NAVY.stroke_width(upx(4)),
+    ))?;
+    Ok(())
 }

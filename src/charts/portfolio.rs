@@ -113,16 +113,6 @@ impl Chart for ProgrammeCash {
         let (upper, lower) = body.split_vertically(((bottom - top) as f64 * 0.55) as i32);
 
         // the fan
-        let pts = |f: fn(&Band) -> f64| -> Vec<(f64, f64)> {
-            std::iter::once((0.0, 0.0))
-                .chain(
-                    bands
-                        .iter()
-                        .enumerate()
-                        .map(|(i, b)| ((i + 1) as f64, f(b))),
-                )
-                .collect()
-        };
         let lo = bands.iter().fold(0.0f64, |a, b| a.min(b.p10));
         let hi = bands.iter().fold(0.0f64, |a, b| a.max(b.p90));
         let (y_axis, step) = theme::padded(lo, hi, 5, true);
@@ -164,27 +154,7 @@ impl Chart for ProgrammeCash {
             .y_desc(format!("Programme ({c})"))
             .y_label_formatter(&fmt)
             .draw()?;
-        let band = |lower: Vec<(f64, f64)>, upper: Vec<(f64, f64)>| {
-            let mut poly = upper;
-            poly.extend(lower.into_iter().rev());
-            poly
-        };
-        chart.draw_series(std::iter::once(Polygon::new(
-            band(pts(|b| b.p10), pts(|b| b.p90)),
-            theme::NAVY_LIGHT.filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Polygon::new(
-            band(pts(|b| b.p25), pts(|b| b.p75)),
-            theme::NAVY_MID.filled(),
-        )))?;
-        chart.draw_series(LineSeries::new(
-            vec![(0.0, 0.0), (h as f64, 0.0)],
-            theme::INK.stroke_width(upx(2)),
-        ))?;
-        chart.draw_series(LineSeries::new(
-            pts(|b| b.p50),
-            theme::NAVY.stroke_width(upx(4)),
-        ))?;
+        super::cumulative::draw_fan(&mut chart, &bands, h)?;
         if let Some(m) = p50 {
             chart.draw_series(std::iter::once(Circle::new(
                 (m, 0.0),
@@ -207,9 +177,15 @@ impl Chart for ProgrammeCash {
             .x_label_formatter(&theme::month_tick)
             .y_label_formatter(&sfmt)
             .draw()?;
+        // each initiative's area: its stack's top, then the one below back
+        let band = |lower: &[(f64, f64)], upper: &[(f64, f64)]| {
+            let mut poly = upper.to_vec();
+            poly.extend(lower.iter().rev());
+            poly
+        };
         for j in 0..n {
             stack.draw_series(std::iter::once(Polygon::new(
-                band(stacks[j].clone(), stacks[j + 1].clone()),
+                band(&stacks[j], &stacks[j + 1]),
                 color(j).mix(0.55).filled(),
             )))?;
             stack.draw_series(LineSeries::new(
