@@ -363,6 +363,11 @@ pub trait Watch: Sync {
     fn block(&self, start: u64, end: u64) -> Self::Block;
     /// Sees one iteration: its draws `x` and its simulated workspace.
     fn see(&self, block: &mut Self::Block, x: &[f64], ws: &Workspace);
+    /// Gate decisions to pin to an outcome in every iteration (see
+    /// [`model::Pins`]); none by default.
+    fn pins(&self) -> Option<&model::Pins> {
+        None
+    }
 }
 
 /// What a watched run calls after merging each block, in block order: the
@@ -660,7 +665,7 @@ fn simulate_block<W: Watch>(
     }
     for r in 0..(end - start) as usize {
         draws.copy_row(r, &mut x, &mut gate_u);
-        model::simulate(sc, &x, &gate_u, &mut ws);
+        model::simulate_pinned(sc, &x, &gate_u, watch.pins(), 0.0, &mut ws);
         out.records.push(&ws.outcome);
         Records::checkpoint_row(&mut rows, &sc.checkpoints, &ws.months);
         out.funnel.add(&ws.outcome);

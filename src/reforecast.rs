@@ -430,12 +430,13 @@ pub fn reforecast(sc: &Scenario, act: &Actuals, prior: &Summary, c: &Conditioned
         .iter()
         .enumerate()
         .map(|(k, obs)| {
-            let sim = &c.observed[k];
-            let p = actuals::prior_percentile(obs, sim);
+            let planned = &c.plan_observed[k];
+            let p = actuals::prior_percentile(obs, planned);
             let s = actuals::surprise(obs, p);
-            let mut sorted = sim.clone();
+            let mut sorted = planned.clone();
             sort_f64(&mut sorted);
-            let (mean, se) = weighted::mean_se(sim, &c.weights).unwrap_or((f64::NAN, 0.0));
+            let (mean, se) =
+                weighted::mean_se(&c.observed[k], &c.weights).unwrap_or((f64::NAN, 0.0));
             ObservationReport {
                 metric: obs.metric,
                 month: obs.month,
@@ -488,13 +489,14 @@ pub fn reforecast(sc: &Scenario, act: &Actuals, prior: &Summary, c: &Conditioned
         as_of_month: act.as_of_month,
         date_sd: act.date_sd,
         method: format!(
-            "likelihood weighting: every iteration is a future drawn from the plan as written ({}), weighted by how well it agrees with the actuals (0 when it contradicts a stated fact; normal densities in the dates and observations); simulated until the effective sample size reaches {} or {} iterations",
+            "likelihood weighting with the gate decisions pinned to the facts: every iteration is a future drawn from the plan as written ({}), except that the gate decisions the stated facts fix (the reworks, and the pass or kill after them) are drawn from that outcome alone and the future weighted by its probability in the plan; each future is weighted by how well it agrees with the actuals (0 when it contradicts a stated fact; normal densities in the dates and observations); simulated until the effective sample size reaches {} or {} iterations. The plan's figures come from its own run of {} iterations (plan-iterations.csv), the re-forecast's from these weighted futures (iterations.csv)",
             match prior.sampling {
                 Sampling::Mc => "plain Monte Carlo",
                 other => other.label(),
             },
             thousands(c.settings.min_ess),
-            thousands(c.settings.cap as f64)
+            thousands(c.settings.cap as f64),
+            thousands(c.plan.iterations as f64)
         ),
         stages: act
             .stages

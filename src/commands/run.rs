@@ -56,7 +56,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     let (result, conditioned) = match (&sc.actuals, settings) {
         (Some(act), Some(settings)) => {
             let c = reforecast_run(&sc, act, &opts, settings, &dir, &args, &bar)?;
-            (c.run.clone(), Some(c))
+            (c.plan.clone(), Some(c))
         }
         _ => (
             simulate(&sc, &opts, goal.as_ref(), &dir, &args, &bar).with_context(context)?,
@@ -112,6 +112,9 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     .to_vec();
     if !args.no_iterations_csv {
         written_files.push("iterations.csv".into());
+        if summary.actuals.is_some() {
+            written_files.push(export::actuals::PLAN_ROWS.into());
+        }
     }
 
     // stress tests run beside the base before the report, which shows them
@@ -236,6 +239,7 @@ fn actuals_settings(args: &RunArgs, sc: &Scenario) -> Result<Option<Settings>, I
         min_ess: args.min_ess as f64,
         min_iterations,
         cap: min_iterations.clamp(actuals::DEFAULT_CAP, MAX_ITERATIONS),
+        pinned: true,
     }))
 }
 
@@ -256,20 +260,22 @@ fn reforecast_run(
     let context = || format!("cannot write the output folder '{shown}'");
     let likelihood = Likelihood::new(sc, act);
     bar.bar_length(settings.min_iterations);
-    let mut rows = if args.no_iterations_csv {
-        None
-    } else {
-        let side = dir
-            .file(export::actuals::UNWEIGHTED_ROWS)
-            .with_context(context)?;
-        Some(IterationsCsv::new(sc, side).with_context(context)?)
+    let csv = |name: &str| -> Result<Option<IterationsCsv<std::io::BufWriter<std::fs::File>>>> {
+        if args.no_iterations_csv {
+            return Ok(None);
+        }
+        let file = dir.file(name).with_context(context)?;
+        Ok(Some(IterationsCsv::new(sc, file).with_context(context)?))
     };
+    let mut plan_rows = csv(export::actuals::PLAN_SIDE)?;
+    let mut rows = csv(export::actuals::UNWEIGHTED_ROWS)?;
+    let plan_sink = plan_rows.as_mut().map(|s| s as &mut dyn BlockSink);
     let sink = rows.as_mut().map(|s| s as &mut dyn BlockSink);
-    let c = actuals::condition(sc, &likelihood, opts, settings, sink, &|n| {
+    let c = actuals::condition(sc, &likelihood, opts, settings, plan_sink, sink, &|n| {
         bar.inc_growing(n)
     })
     .with_context(context)?;
-    if let Some(rows) = rows {
+    for rows in [plan_rows, rows].into_iter().flatten() {
         rows.finish().with_context(context)?;
     }
     if let Some(e) = c.disagreement(sc, act) {
@@ -296,15 +302,16 @@ fn stressed_reforecast(
         min_ess: f64::INFINITY,
         min_iterations: opts.iterations,
         cap: opts.iterations,
+        pinned: true,
     };
-    let c = actuals::condition(sc, &likelihood, opts, settings, None, &|n| {
+    let c = actuals::condition(sc, &likelihood, opts, settings, None, None, &|n| {
         bar.inc_growing(n)
     })?;
     if let Some(mut e) = c.disagreement(sc, act) {
         e.message = format!("under the stress \"{name}\": {}", e.message);
         return Err(e.into());
     }
-    let prior = Summary::new(sc, file, &c.run);
+    let prior = Summary::new(sc, file, &c.plan);
     Ok(*reforecast::reforecast(sc, act, &prior, &c).after)
 }
 

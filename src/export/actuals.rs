@@ -17,6 +17,16 @@ use crate::summary::{MonthlyBands, Summary};
 /// known; removed once iterations.csv is written.
 pub const UNWEIGHTED_ROWS: &str = ".iterations-unweighted.csv";
 
+/// The plan's own iterations under actuals, one row each, unweighted: the
+/// rows a run without the actuals writes to iterations.csv, plus each
+/// observation's simulated value, from which every "plan (before)" figure
+/// and each prior percentile is recomputed.
+pub const PLAN_ROWS: &str = "plan-iterations.csv";
+
+/// The side file the plan's rows stream to before their observation
+/// columns are added.
+pub const PLAN_SIDE: &str = ".plan-iterations-unweighted.csv";
+
 /// The columns a run under actuals adds to iterations.csv, after the
 /// usual ones: `weight` (relative, mean 1; 0 where the iteration
 /// contradicts a stated fact), `kill_month` (when a gate killed it, in
@@ -41,27 +51,62 @@ pub fn extra_columns(act: &Actuals) -> Vec<String> {
 /// Writes iterations.csv from the side file that
 /// [`super::iterations::IterationsCsv`] streamed during the run (header and
 /// rows, without weights), adding the columns of [`extra_columns`] to each
-/// row, then removes the side file.
+/// row, then removes the side file; and plan-iterations.csv from its side
+/// file [`PLAN_SIDE`], adding the observation columns (each plan future's
+/// simulated value of the observed metric, for the prior percentiles).
 pub fn write_iterations_csv(
     dir: &OutputDir,
     sc: &Scenario,
     act: &Actuals,
     c: &Conditioned,
 ) -> io::Result<()> {
-    let part = dir.path(UNWEIGHTED_ROWS);
+    let names = extra_columns(act);
+    append_columns(
+        dir,
+        sc,
+        UNWEIGHTED_ROWS,
+        "iterations.csv",
+        &names,
+        |i, field| {
+            field(c.weights[i]);
+            field(c.kill_time[i]);
+            for column in &c.observed {
+                field(column[i]);
+            }
+        },
+    )?;
+    append_columns(dir, sc, PLAN_SIDE, PLAN_ROWS, &names[2..], |i, field| {
+        for column in &c.plan_observed {
+            field(column[i]);
+        }
+    })
+}
+
+/// Copies the side file `side` to `target`, adding the columns `names`,
+/// whose values `row(i, field)` gives for row i, then removes the side
+/// file.
+fn append_columns(
+    dir: &OutputDir,
+    sc: &Scenario,
+    side: &str,
+    target: &str,
+    names: &[String],
+    row: impl Fn(usize, &mut dyn FnMut(f64)),
+) -> io::Result<()> {
+    let part = dir.path(side);
     {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_path(&part)
             .map_err(io::Error::other)?;
-        let mut w = csv::Writer::from_writer(dir.file("iterations.csv")?);
+        let mut w = csv::Writer::from_writer(dir.file(target)?);
         let mut record = csv::ByteRecord::new();
         // the side file's header, as export::iterations wrote it
         reader
             .read_byte_record(&mut record)
             .map_err(io::Error::other)?;
         debug_assert_eq!(record.len(), super::iterations::header(sc).len());
-        for name in extra_columns(act) {
+        for name in names {
             record.push_field(name.as_bytes());
         }
         w.write_byte_record(&record)?;
@@ -71,19 +116,14 @@ pub fn write_iterations_csv(
             .read_byte_record(&mut record)
             .map_err(io::Error::other)?
         {
-            let mut field = |v: f64| {
+            row(i, &mut |v: f64| {
                 buf.clear();
                 if !v.is_nan() {
                     use std::fmt::Write as _;
                     let _ = write!(buf, "{v}");
                 }
                 record.push_field(buf.as_bytes());
-            };
-            field(c.weights[i]);
-            field(c.kill_time[i]);
-            for column in &c.observed {
-                field(column[i]);
-            }
+            });
             w.write_byte_record(&record)?;
             i += 1;
         }

@@ -124,7 +124,7 @@ pub fn timeline(rf: &Reforecast) -> String {
 /// The reliability line: effective sample size and Pareto k.
 pub fn reliability(rf: &Reforecast) -> String {
     format!(
-        "Effective sample size {} (of {} simulated futures, {} agreeing with every stated fact); Pareto k {} ({}).",
+        "Effective sample size {} (of {} simulated futures, the gate decisions the facts fix pinned; {} agreeing with every stated fact); Pareto k {} ({}).",
         thousands(rf.effective_sample_size.floor()),
         thousands(rf.iterations as f64),
         thousands(rf.agreeing_iterations as f64),
@@ -148,9 +148,10 @@ pub fn terminal(s: &Summary, rf: &Reforecast, out: Option<(&str, &[String])>) ->
     );
     let _ = writeln!(
         t,
-        "{} iterations{}, seed {}, {}-month horizon, money in {c}",
+        "The plan on {} iterations{}, the re-forecast on {} weighted futures; seed {}, {}-month horizon, money in {c}",
         thousands(s.iterations as f64),
         sampling_note(s.sampling),
+        thousands(rf.iterations as f64),
         s.seed,
         s.horizon_months
     );

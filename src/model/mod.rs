@@ -64,7 +64,23 @@ pub struct Outcome {
     /// The decision times (months) at which each stage's gate ordered its
     /// reworks, by the horizon: `rework_times[i].len() == reworks[i]`.
     pub rework_times: Vec<Vec<f64>>,
+    /// The log of the probability of the outcomes pinned by [`Pins`]
+    /// (0 when nothing was pinned): the importance weight of the pinned
+    /// draws against the plan's.
+    pub pinned_log_weight: f64,
 }
+
+/// Gate decisions pinned to one outcome (MODEL.md 9.2 allows draws
+/// "pinned to the facts"): `pins[d]`, for gate draw `d` (in the order of
+/// [`Scenario::gate_draws`]), is the interval `[lo, hi)` of uniforms that
+/// gives the outcome the actuals require of that decision. When the gate
+/// decides by its draw (no `min_usage_rate` forcing it), the draw `u` is
+/// moved to `lo + u (hi - lo)` and the iteration's weight multiplied by the
+/// outcome's probability `hi - lo`; a decision the usage rule forces keeps
+/// its forced outcome, with probability 1. Either way the pinned future
+/// carries exactly the plan's probability of the outcome, so weighting by
+/// it estimates the same conditioned forecast as plain weighting.
+pub type Pins = [Option<(f64, f64)>];
 
 /// Buffers reused from one iteration to the next.
 #[derive(Debug, Clone, Default)]
@@ -147,6 +163,19 @@ pub fn simulate(sc: &Scenario, x: &[f64], gate_u: &[f64], ws: &mut Workspace) {
 /// cost and benefit moves with it, on the same month grid and horizon; the
 /// months before `start` hold nothing, and NPV still discounts from 0.
 pub fn simulate_from(sc: &Scenario, x: &[f64], gate_u: &[f64], start: f64, ws: &mut Workspace) {
+    simulate_pinned(sc, x, gate_u, None, start, ws);
+}
+
+/// [`simulate_from`] with some gate decisions pinned to an outcome (see
+/// [`Pins`]).
+pub fn simulate_pinned(
+    sc: &Scenario,
+    x: &[f64],
+    gate_u: &[f64],
+    pins: Option<&Pins>,
+    start: f64,
+    ws: &mut Workspace,
+) {
     let h = sc.horizon_months;
     let hf = h as f64;
     let out = &mut ws.outcome;
@@ -158,6 +187,7 @@ pub fn simulate_from(sc: &Scenario, x: &[f64], gate_u: &[f64], start: f64, ws: &
     out.kill_time = None;
     out.first_access = None;
     out.furthest_stage = 0;
+    out.pinned_log_weight = 0.0;
     ws.burns.clear();
     ws.one_offs.clear();
     ws.cohorts.clear();
@@ -195,6 +225,7 @@ pub fn simulate_from(sc: &Scenario, x: &[f64], gate_u: &[f64], start: f64, ws: &
             t = s + d;
             continue;
         };
+        let first_draw = gate_offset;
         let draws = &gate_u[gate_offset..gate_offset + g.max_reworks as usize + 1];
         gate_offset += draws.len();
         let delay = x[g.decision_delay];
@@ -215,7 +246,16 @@ pub fn simulate_from(sc: &Scenario, x: &[f64], gate_u: &[f64], start: f64, ws: &
                 };
                 adoption.usage(decision) < x[id]
             });
-            let u = draws[reworks as usize];
+            let mut u = draws[reworks as usize];
+            if let Some(&Some((lo, hi))) = pins.map(|p| &p[first_draw + reworks as usize]) {
+                if !forced {
+                    // the pinned interval, never its upper end (hi > lo >= 0:
+                    // the float just below hi is one bit pattern down)
+                    let below_hi = f64::from_bits(hi.to_bits() - 1);
+                    u = (lo + u * (hi - lo)).min(below_hi).max(lo);
+                    out.pinned_log_weight += (hi - lo).ln();
+                }
+            }
             let rework = forced || (u >= g.pass && u < g.pass + g.rework);
             if !forced && u < g.pass {
                 t = decision;

@@ -96,8 +96,9 @@ fn a_normal_input_seen_through_a_linear_metric_has_the_closed_form_posterior() {
         min_ess: 4000.0,
         min_iterations: 20_000,
         cap: 400_000,
+        pinned: true,
     };
-    let c = actuals::condition(&sc, &lik, &opts, settings, None, &|_| {}).unwrap();
+    let c = actuals::condition(&sc, &lik, &opts, settings, None, None, &|_| {}).unwrap();
     assert!(c.reached, "ESS {} after {}", c.ess, c.run.iterations);
     assert_eq!(c.agreeing, c.run.iterations, "no discrete fact can fail");
 
@@ -120,7 +121,7 @@ fn a_normal_input_seen_through_a_linear_metric_has_the_closed_form_posterior() {
 
     // NPV (no costs, no discount) = 100 x 1000 x c x sum of F(m), m = 1..12
     let k = 100.0 * 1000.0 * (1..=12).map(|m| bass(m as f64)).sum::<f64>();
-    let prior = Summary::new(&sc, "analytic.toml", &c.run);
+    let prior = Summary::new(&sc, "analytic.toml", &c.plan);
     let rf = reforecast::reforecast(&sc, &act, &prior, &c);
     let npv = rf.conditioned.npv.spread.mean;
     assert!(
@@ -137,10 +138,143 @@ fn a_normal_input_seen_through_a_linear_metric_has_the_closed_form_posterior() {
     // prior percentile: P(c F + e <= v) = Phi((v - m0 F) / sqrt(F^2 s0^2 + sd^2))
     let closed = actuals::normal_cdf((v - m0 * f) / (f * f * s0 * s0 + sd * sd).sqrt());
     let got = rf.observations[0].prior_percentile;
-    // Monte Carlo error of a mean of values in [0, 1] over 20,000+ draws
-    let tol = 3.0 * 0.5 / (c.run.iterations as f64).sqrt();
+    // Monte Carlo error of a mean of values in [0, 1] over the plan's 20,000 draws
+    assert_eq!(c.plan.iterations, 20_000);
+    let tol = 3.0 * 0.5 / (c.plan.iterations as f64).sqrt();
     assert!((got - closed).abs() < tol, "{got} vs {closed}");
     assert_eq!(rf.observations[0].surprise, !(0.05..=0.95).contains(&got));
+}
+
+/// A pilot whose gate is forced to rework while usage is below a drawn bar
+/// (`min_usage_rate`), else passes, reworks or kills by chance. The facts:
+/// exactly one rework at the pilot gate, then the rollout started. A
+/// forced rework has probability 1 and a chance one 0.3, so the pinned
+/// futures' weights differ from future to future.
+const FORCED: &str = r#"
+[scenario]
+name = "Pinned gates"
+horizon_months = 24
+iterations = 4096
+seed = 11
+
+[[stage]]
+name = "Pilot"
+duration_months = { uniform = [1, 3] }
+cost_per_month = { uniform = [100000, 300000] }
+scope = 0.2
+[stage.gate]
+pass = 0.6
+rework = 0.3
+rework_months = { uniform = [0.5, 1.5] }
+max_reworks = 2
+min_usage_rate = { uniform = [0, 0.4] }
+
+[[stage]]
+name = "Rollout"
+duration_months = 2
+scope = 1.0
+
+[adoption]
+target_users = 1000
+curve = "bass"
+ceiling = { pert = [0.3, 0.5, 0.7] }
+p = 0.1
+q = 0.4
+
+[[benefit]]
+name = "Value"
+per_active_user_month = 100
+
+[actuals]
+as_of_month = 8
+date_sd = 1.0
+[[actuals.stage]]
+name = "Pilot"
+started = 0
+reworks = 1
+[[actuals.stage]]
+name = "Rollout"
+started = 4
+"#;
+
+/// Pinning the gate decisions the facts fix (MODEL.md 9.2: "draws pinned
+/// to the facts") estimates the same conditioned forecast as plain
+/// likelihood weighting, with fewer futures: the conditioned mean of the
+/// usage bar (which decides whether the rework was forced, and so the
+/// pinned futures' weights), of NPV and P(payback) agree within 4
+/// standard errors of their difference.
+#[test]
+fn pinned_gate_decisions_estimate_the_same_conditioned_forecast() {
+    let sc = Scenario::from_toml(FORCED, "forced.toml").unwrap();
+    let act = sc.actuals.clone().expect("inline actuals");
+    let lik = Likelihood::new(&sc, &act);
+    // the first decision reworks, the second passes
+    assert_eq!(
+        lik.pins,
+        vec![Some((0.6, 0.6 + 0.3)), Some((0.0, 0.6)), None]
+    );
+    let opts = RunOptions {
+        iterations: sc.iterations,
+        seed: sc.seed,
+        threads: None,
+        sampling: Sampling::Mc,
+    };
+    let run = |pinned: bool| {
+        let settings = Settings {
+            min_ess: 4000.0,
+            min_iterations: 4096,
+            cap: 1_000_000,
+            pinned,
+        };
+        let c = actuals::condition(&sc, &lik, &opts, settings, None, None, &|_| {}).unwrap();
+        assert!(c.reached, "ESS {} after {}", c.ess, c.run.iterations);
+        c
+    };
+    let (pinned, plain) = (run(true), run(false));
+    // most first decisions here are forced reworks, which pinning cannot
+    // spare: fewer futures all the same
+    assert!(
+        pinned.run.iterations < plain.run.iterations,
+        "pinned {} vs plain {} iterations",
+        pinned.run.iterations,
+        plain.run.iterations
+    );
+    let bar = sc
+        .uncertain_inputs()
+        .iter()
+        .position(|&i| sc.inputs[i].path.ends_with("min_usage_rate"))
+        .expect("the usage bar is uncertain");
+    let width = sc.uncertain_inputs().len();
+    let bar_mean = |c: &actuals::Conditioned| {
+        let x: Vec<f64> = c
+            .kept_inputs
+            .iter()
+            .skip(bar)
+            .step_by(width)
+            .copied()
+            .collect();
+        let w: Vec<f64> = c.kept.iter().map(|&i| c.weights[i as usize]).collect();
+        weighted::mean_se(&x, &w).unwrap()
+    };
+    let figures = |c: &actuals::Conditioned| {
+        let prior = Summary::new(&sc, "forced.toml", &c.plan);
+        let rf = reforecast::reforecast(&sc, &act, &prior, c);
+        let npv = rf.conditioned.npv.spread.mean;
+        let paid = rf.after.payback.p_within_horizon;
+        [bar_mean(c), (npv.value, npv.se), (paid.value, paid.se)]
+    };
+    let (a, b) = (figures(&pinned), figures(&plain));
+    for (what, ((x, sx), (y, sy))) in ["usage bar", "NPV", "P(payback)"]
+        .iter()
+        .zip(a.iter().zip(&b))
+    {
+        let se = (sx * sx + sy * sy).sqrt();
+        assert!(se > 0.0, "{what}: pinned {x}, plain {y}");
+        assert!(
+            (x - y).abs() < 4.0 * se,
+            "{what}: pinned {x} ± {sx}, plain {y} ± {sy}"
+        );
+    }
 }
 
 /// The weighted percentile as MODEL.md 9.2 defines it, written out afresh:
@@ -474,16 +608,30 @@ fn every_conditioned_figure_can_be_recomputed_from_iterations_csv() {
         );
     }
 
-    // each observation: its prior percentile over every iteration, its
+    // the plan's own futures, unweighted, in plan-iterations.csv: the rows
+    // a run without the actuals writes to iterations.csv
+    let plan = Table::read(&tmp.path().join("r/plan-iterations.csv"));
+    let plan_npv = plan.num("npv");
+    assert_eq!(plan_npv.len(), 4096, "the run's usual iterations");
+    // the usual columns and the observations', without weight or kill month
+    let usual: Vec<&String> = t
+        .headers
+        .iter()
+        .filter(|h| *h != "weight" && *h != "kill_month")
+        .collect();
+    assert_eq!(plan.headers.iter().collect::<Vec<_>>(), usual);
+
+    // each observation: its prior percentile over the plan's futures, its
     // conditioned mean with the weights
     for o in a["observations"].as_array().unwrap() {
         let x = t.num(o["column"].as_str().unwrap());
         let (value, sd) = (get(&o["value"]), get(&o["sd"]));
-        let p = x
+        let planned = plan.num(o["column"].as_str().unwrap());
+        let p = planned
             .iter()
             .map(|x| actuals::normal_cdf((value - x) / sd))
             .sum::<f64>()
-            / n as f64;
+            / planned.len() as f64;
         close(get(&o["prior_percentile"]), p, "prior percentile");
         let (m, se) = weighted_mean(&x, &w);
         close(
@@ -504,9 +652,9 @@ fn every_conditioned_figure_can_be_recomputed_from_iterations_csv() {
             );
         }
     }
-    // the prior figures stand beside: unweighted, over every iteration
-    let ones = vec![1.0; n];
-    let (pm, _) = weighted_mean(&npv, &ones);
+    // the prior figures stand beside: unweighted, over the plan's futures
+    let ones = vec![1.0; plan_npv.len()];
+    let (pm, _) = weighted_mean(&plan_npv, &ones);
     close(
         get(&a["prior"]["npv"]["mean"]["value"]),
         pm,
@@ -1014,9 +1162,10 @@ fn on_plan() -> Summary {
         min_ess: 300.0,
         min_iterations: 4096,
         cap: 200_000,
+        pinned: true,
     };
-    let c = actuals::condition(&sc, &lik, &opts, settings, None, &|_| {}).unwrap();
-    let mut s = Summary::new(&sc, "example.toml", &c.run);
+    let c = actuals::condition(&sc, &lik, &opts, settings, None, None, &|_| {}).unwrap();
+    let mut s = Summary::new(&sc, "example.toml", &c.plan);
     let mut rf = reforecast::reforecast(&sc, &act, &s, &c);
     let drivers =
         reforecast::conditioned_drivers(&sc, &c, gatecast::stats::sensitivity::Target::Npv);
