@@ -140,9 +140,10 @@ impl<'a> Compared<'a> {
         };
         match self.kind {
             Kind::Reforecast => format!(
-                "Source: gatecast {} Monte Carlo simulation, {} runs (seed {}), the re-forecast weighing them by the actuals, {horizon}, scenario file {}",
+                "Source: gatecast {} Monte Carlo simulation, the plan on {} runs, the re-forecast on {} futures weighted by the actuals (seed {}), {horizon}, scenario file {}",
                 s.gatecast_version,
                 thousands(s.iterations as f64),
+                thousands(self.runs.get(1).map_or(0, |r| r.summary.iterations) as f64),
                 s.seed,
                 s.scenario_file
             ),

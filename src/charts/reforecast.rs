@@ -174,7 +174,7 @@ impl Chart for ReforecastCash {
             facts,
             legend,
             notes: vec![
-                "The re-forecast weighs the plan's own simulated futures by how well they agree with the actuals; each band is a month-by-month percentile.".into(),
+                "The re-forecast weighs the plan's futures (the gate outcomes the facts fix drawn as stated) by how well they agree with the actuals; each band is a month-by-month percentile.".into(),
             ],
             summary: s,
         };

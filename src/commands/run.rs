@@ -41,6 +41,20 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     let variants = stresses(&sc, &args.set, &args.scale)?;
     // only the base run keeps the leading indicators at the checkpoints
     sc.checkpoints = checkpoints(&args, &sc)?;
+    // a re-forecast from an actuals file goes beside the plan's results,
+    // never over them: output/example-behind-plan/ for
+    // --actuals example-behind-plan.toml (output/example/ without)
+    let folder = match args.actuals.as_deref().and_then(|p| p.file_stem()) {
+        Some(stem) => {
+            let stem = slug(&stem.to_string_lossy());
+            if stem.starts_with(&format!("{folder}-")) {
+                stem
+            } else {
+                format!("{folder}-{stem}")
+            }
+        }
+        None => folder,
+    };
     let target = args
         .out
         .clone()

@@ -759,6 +759,30 @@ fn the_terminal_opens_with_the_reforecast_before_and_after() {
     assert!(header.contains(",prior_usage_rate_p10,"));
 }
 
+/// A re-forecast from an actuals file lands beside the plan's results,
+/// never over them: output/<actuals file>/ when its name starts with the
+/// scenario's, output/<scenario>-<actuals file>/ otherwise.
+#[test]
+fn a_reforecast_goes_beside_the_plan_not_over_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let behind = repo("scenarios/actuals/example-behind-plan.toml");
+    fs::copy(&behind, tmp.path().join("month-5.toml")).unwrap();
+    for actuals in [behind, tmp.path().join("month-5.toml")] {
+        gatecast(tmp.path())
+            .args(["run", "--quiet", "--formats", "svg", "--no-charts"])
+            .args(["--no-iterations-csv", "--min-ess", "200", "--actuals"])
+            .arg(actuals)
+            .assert()
+            .success();
+    }
+    let mut made: Vec<String> = fs::read_dir(tmp.path().join("output"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["example-behind-plan", "example-month-5"]);
+}
+
 /// `[actuals]` may sit in the scenario file itself.
 #[test]
 fn actuals_in_the_scenario_file_condition_the_run() {
