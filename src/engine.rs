@@ -604,14 +604,18 @@ impl Block<'_> {
 ///
 /// [`BlockSink::encode`] runs on the worker threads, inside each block's
 /// parallel work, so that turning rows into bytes stays parallel;
-/// [`BlockSink::consume`] then receives each block's bytes on the merging
-/// thread, strictly in block order, and only for the blocks the run keeps.
+/// [`BlockSink::consume`] then receives each block's bytes strictly in
+/// block order, and only for the blocks the run keeps, on one worker at a
+/// time while the others simulate the next round of blocks (so writing
+/// the file overlaps the simulation instead of following it).
 pub trait BlockSink: Send + Sync {
     /// A finished block's bytes.
     fn encode(&self, block: &Block<'_>) -> Vec<u8>;
 
-    /// Takes the bytes of the next block, in block order.
-    fn consume(&mut self, bytes: Vec<u8>) -> io::Result<()>;
+    /// Takes the bytes of the next block, in block order. Never called
+    /// from two threads at once, but possibly while `encode` runs on
+    /// others: hence `&self`, the writer behind a lock.
+    fn consume(&self, bytes: Vec<u8>) -> io::Result<()>;
 }
 
 struct BlockOut<B> {
@@ -791,29 +795,44 @@ fn run_with<W: Watch>(
         let mut kept_sketches = new_sketches(sc.horizon_months);
         let mut first = 0;
         let mut stopped = false;
+        // the kept blocks' bytes of the round before, written while this
+        // round simulates
+        let mut pending: Vec<Vec<u8>> = Vec::new();
+        let encoder = sink.as_deref();
+        let write = |pending: &mut Vec<Vec<u8>>| -> io::Result<()> {
+            if let Some(sink) = encoder {
+                for bytes in pending.drain(..) {
+                    sink.consume(bytes)?;
+                }
+            }
+            Ok(())
+        };
         while first < n_blocks && !stopped {
             let last = (first + per_round).min(n_blocks);
-            let encoder = sink.as_deref();
-            let outs: Vec<BlockOut<W::Block>> = (first..last)
-                .into_par_iter()
-                .map(|b| {
-                    let out = if stoppable {
-                        let mut own = new_sketches(sc.horizon_months);
-                        let mut out =
-                            simulate_block(sc, opts, b, encoder, keep_inputs, &mut own, watch);
-                        out.sketches = Some(own);
+            let simulate = || -> Vec<BlockOut<W::Block>> {
+                (first..last)
+                    .into_par_iter()
+                    .map(|b| {
+                        let out = if stoppable {
+                            let mut own = new_sketches(sc.horizon_months);
+                            let mut out =
+                                simulate_block(sc, opts, b, encoder, keep_inputs, &mut own, watch);
+                            out.sketches = Some(own);
+                            out
+                        } else {
+                            let worker = rayon::current_thread_index().unwrap_or(0) % workers;
+                            let mut sketches = sketch_sets[worker]
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner());
+                            simulate_block(sc, opts, b, encoder, keep_inputs, &mut sketches, watch)
+                        };
+                        progress(out.records.npv.len() as u64);
                         out
-                    } else {
-                        let worker = rayon::current_thread_index().unwrap_or(0) % workers;
-                        let mut sketches = sketch_sets[worker]
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner());
-                        simulate_block(sc, opts, b, encoder, keep_inputs, &mut sketches, watch)
-                    };
-                    progress(out.records.npv.len() as u64);
-                    out
-                })
-                .collect();
+                    })
+                    .collect()
+            };
+            let (outs, written) = rayon::join(simulate, || write(&mut pending));
+            written?;
             for out in outs {
                 let BlockOut {
                     mut records,
@@ -834,8 +853,8 @@ fn run_with<W: Watch>(
                 result.records.append(&mut records);
                 result.funnel.merge(&funnel);
                 result.monthly.merge(&monthly);
-                if let Some(sink) = sink.as_mut() {
-                    sink.consume(encoded)?;
+                if encoder.is_some() {
+                    pending.push(encoded);
                 }
                 if let Some(enough) = enough.as_mut() {
                     stopped = enough(&result.records, watched);
@@ -843,6 +862,7 @@ fn run_with<W: Watch>(
             }
             first = last;
         }
+        write(&mut pending)?;
         result.iterations = result.records.npv.len() as u64;
         let mut sets = sketch_sets.into_iter().map(|m| {
             m.into_inner()

@@ -56,7 +56,8 @@ struct Layout {
 /// block's rows as the engine hands them over.
 pub struct IterationsCsv<W> {
     layout: Layout,
-    out: W,
+    /// Written by one thread at a time (see [`BlockSink::consume`]).
+    out: std::sync::Mutex<W>,
 }
 
 impl<W: Write + Send + Sync> IterationsCsv<W> {
@@ -74,14 +75,15 @@ impl<W: Write + Send + Sync> IterationsCsv<W> {
                 stages: sc.stages.iter().map(|s| csv_field(&s.name)).collect(),
                 gated: sc.stages.iter().map(|s| s.gate.is_some()).collect(),
             },
-            out,
+            out: std::sync::Mutex::new(out),
         })
     }
 
     /// Flushes the rows written so far and gives the writer back.
-    pub fn finish(mut self) -> io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
+    pub fn finish(self) -> io::Result<W> {
+        let mut out = self.out.into_inner().map_err(|_| poisoned())?;
+        out.flush()?;
+        Ok(out)
     }
 }
 
@@ -108,9 +110,14 @@ impl<W: Write + Send + Sync> BlockSink for IterationsCsv<W> {
         out
     }
 
-    fn consume(&mut self, bytes: Vec<u8>) -> io::Result<()> {
-        self.out.write_all(&bytes)
+    fn consume(&self, bytes: Vec<u8>) -> io::Result<()> {
+        self.out.lock().map_err(|_| poisoned())?.write_all(&bytes)
     }
+}
+
+/// A writer left behind by a thread that panicked while writing.
+fn poisoned() -> io::Error {
+    io::Error::other("iterations.csv: a writer thread failed while writing")
 }
 
 /// Scratch for writing one row's numbers.
