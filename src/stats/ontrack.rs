@@ -128,11 +128,16 @@ fn band_ranks(n: usize) -> Vec<usize> {
 
 /// The on-track figures from `values[i]` (`NaN` where iteration `i` had no
 /// access) and `paid(i)`, whether iteration `i` pays back within the target.
-///
-/// One radix sort of (value, paid) keys, then one pass over the runs of
-/// equal values: linear in the iterations.
 pub fn checkpoint(values: &[f32], paid: impl Fn(usize) -> bool) -> Checkpoint {
-    checkpoint_in(values, paid, &mut Scratch::default())
+    let (mut paying, mut others) = (Vec::new(), Vec::new());
+    for (i, v) in values.iter().enumerate() {
+        if paid(i) {
+            paying.push(*v);
+        } else {
+            others.push(*v);
+        }
+    }
+    checkpoint_in(&paying, &others, &mut Scratch::default())
 }
 
 /// Buffers [`checkpoint_in`] reuses from one column to the next.
@@ -142,24 +147,27 @@ pub struct Scratch {
     spare: Vec<u64>,
 }
 
-/// [`checkpoint`] with its buffers in `scratch`.
-pub fn checkpoint_in(
-    values: &[f32],
-    paid: impl Fn(usize) -> bool,
-    scratch: &mut Scratch,
-) -> Checkpoint {
-    // written without a branch on the missing values, which come and go
-    // with no pattern
+/// The on-track figures from the values of the iterations that pay back
+/// within the target (`paying`) and of those that do not (`others`), in any
+/// order; a `NaN` value counts as no access. Its buffers in `scratch`.
+///
+/// One radix sort of (value, paid) keys, then one pass over the runs of
+/// equal values: linear in the iterations.
+pub fn checkpoint_in(paying: &[f32], others: &[f32], scratch: &mut Scratch) -> Checkpoint {
+    // written without a branch on the missing values
     let keys = &mut scratch.keys;
-    keys.resize(values.len(), 0); // slots 0..n are written below
-    let (mut n, mut paid_total) = (0, 0);
-    for (i, v) in values.iter().enumerate() {
-        let p = paid(i);
-        keys[n] = (u64::from(key(*v)) << 1) | u64::from(p);
-        let present = usize::from(!v.is_nan());
-        n += present;
-        paid_total += present & usize::from(p);
+    keys.resize(paying.len() + others.len(), 0); // slots 0..n are written below
+    let mut n = 0;
+    for v in others {
+        keys[n] = u64::from(key(*v)) << 1;
+        n += usize::from(!v.is_nan());
     }
+    let unpaid = n;
+    for v in paying {
+        keys[n] = (u64::from(key(*v)) << 1) | 1;
+        n += usize::from(!v.is_nan());
+    }
+    let paid_total = n - unpaid;
     keys.truncate(n);
     sort_u64_below_in(keys, &mut scratch.spare, 33);
     let keys = &*keys;
