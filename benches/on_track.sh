@@ -8,14 +8,19 @@
 #
 #   BASE=/path/to/old/gatecast bash benches/on_track.sh
 #   BASE=... RUNS=9 THREADS=2 bash benches/on_track.sh
+#   BASE=... NEW=/path/to/other/gatecast bash benches/on_track.sh   # no build
 #
 # To get BASE: `git worktree add /tmp/base <commit before on track>` and
 # `cargo build --release` there. Needs /usr/bin/time (Debian `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BASE:?set BASE to a gatecast binary built before the 9.1 figures}"
-cargo build --release --locked --quiet
-new=target/release/gatecast
+if [ -n "${NEW:-}" ]; then
+  new=$NEW # another build to measure against BASE
+else
+  cargo build --release --locked --quiet
+  new=target/release/gatecast
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 threads=()

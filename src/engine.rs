@@ -143,19 +143,61 @@ pub struct Records {
     /// `inputs[k][i]`: the k-th uncertain input (in [`Scenario::uncertain_inputs`]
     /// order) of iteration i; empty unless kept (see [`run_keeping_inputs`]).
     pub inputs: Vec<Vec<f64>>,
-    /// `usage_at[k][i]`: the usage rate `U(m)` of iteration i at the k-th
-    /// month of [`Scenario::checkpoints`] (MODEL.md 9.1), in single
-    /// precision; `NaN` where nobody has access then (`W(m) = 0`). Empty
-    /// when the scenario names no checkpoint (4 bytes per checkpoint per
-    /// iteration otherwise).
-    pub usage_at: Vec<Vec<f32>>,
-    /// `active_at[k][i]`: active users `A(m)`, in the same way.
-    pub active_at: Vec<Vec<f32>>,
+    /// `usage_at[k]`: the usage rate `U(m)` at the k-th month of
+    /// [`Scenario::checkpoints`] (MODEL.md 9.1) of the iterations with
+    /// access then (`W(m) > 0`), in single precision, split by whether
+    /// they pay back within the target (see [`AtCheckpoint`]). Empty when
+    /// the scenario names no checkpoint (4 bytes per checkpoint per
+    /// iteration with access otherwise).
+    pub usage_at: Vec<AtCheckpoint>,
+    /// `active_at[k]`: active users `A(m)`, in the same way.
+    pub active_at: Vec<AtCheckpoint>,
+}
+
+/// One leading indicator at one checkpoint month, over the iterations with
+/// access then: the values of those that pay back within the target
+/// ([`crate::ontrack::target_months`]) and of those that do not, each in
+/// iteration order. The on-track figures need no more (each value and
+/// whether it paid back, not which iteration it came from), and an
+/// iteration without access costs nothing.
+#[derive(Debug, Clone, Default)]
+pub struct AtCheckpoint {
+    pub paid: Vec<f32>,
+    pub unpaid: Vec<f32>,
+}
+
+impl AtCheckpoint {
+    fn with_capacity(n: usize) -> AtCheckpoint {
+        AtCheckpoint {
+            paid: Vec::with_capacity(n),
+            unpaid: Vec::with_capacity(n),
+        }
+    }
+
+    /// The values kept, paying back or not.
+    pub fn len(&self) -> usize {
+        self.paid.len() + self.unpaid.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn append(&mut self, other: &mut AtCheckpoint) {
+        self.paid.append(&mut other.paid);
+        self.unpaid.append(&mut other.unpaid);
+    }
 }
 
 impl Records {
     pub(crate) fn with_capacity(n: usize, checkpoints: usize) -> Records {
-        let columns = || (0..checkpoints).map(|_| Vec::with_capacity(n)).collect();
+        // a block's columns hold at most its iterations; the run's grow as
+        // blocks come in (most iterations lack access at some checkpoints)
+        let columns = || {
+            (0..checkpoints)
+                .map(|_| AtCheckpoint::with_capacity(n.min(BLOCK as usize)))
+                .collect()
+        };
         Records {
             payback: Vec::with_capacity(n),
             npv: Vec::with_capacity(n),
@@ -170,31 +212,22 @@ impl Records {
         }
     }
 
-    /// Adds one iteration's leading indicators at each checkpoint to
-    /// `row`: usage then active users, checkpoint by checkpoint (kept in
-    /// one buffer while the block runs, see [`Records::take_rows`]).
-    fn checkpoint_row(row: &mut Vec<f32>, checkpoints: &[usize], m: &model::Months) {
-        for &month in checkpoints {
+    /// Keeps one iteration's leading indicators at each checkpoint at
+    /// which it has access, on the side of `paid` (whether it pays back
+    /// within the target).
+    fn keep_checkpoints(&mut self, checkpoints: &[usize], m: &model::Months, paid: bool) {
+        let columns = self.usage_at.iter_mut().zip(self.active_at.iter_mut());
+        for (&month, (usage, active)) in checkpoints.iter().zip(columns) {
             let i = month - 1;
             if m.access[i] > 0.0 {
-                row.extend([m.usage[i] as f32, m.active[i] as f32]);
-            } else {
-                row.extend([f32::NAN, f32::NAN]);
+                let (u, a) = if paid {
+                    (&mut usage.paid, &mut active.paid)
+                } else {
+                    (&mut usage.unpaid, &mut active.unpaid)
+                };
+                u.push(m.usage[i] as f32);
+                a.push(m.active[i] as f32);
             }
-        }
-    }
-
-    /// Moves a block's rows (from [`Records::checkpoint_row`]) into the
-    /// columns: one pass over each column, the rows read in cache.
-    fn take_rows(&mut self, rows: &[f32]) {
-        let width = 2 * self.usage_at.len();
-        if width == 0 {
-            return;
-        }
-        let columns = self.usage_at.iter_mut().zip(self.active_at.iter_mut());
-        for (c, (usage, active)) in columns.enumerate() {
-            usage.extend(rows.chunks_exact(width).map(|row| row[2 * c]));
-            active.extend(rows.chunks_exact(width).map(|row| row[2 * c + 1]));
         }
     }
 
@@ -658,7 +691,8 @@ fn simulate_block<W: Watch>(
     } else {
         0
     });
-    let mut rows = Vec::with_capacity((end - start) as usize * 2 * sc.checkpoints.len());
+    // "pays back" for the on-track figures: within the target (MODEL.md 9)
+    let target = crate::ontrack::target_months(sc.horizon_months) as f64;
     let draws = BlockDraws::new(sc, opts, start, end);
     if keep_inputs {
         out.records.inputs = sc
@@ -671,7 +705,9 @@ fn simulate_block<W: Watch>(
         draws.copy_row(r, &mut x, &mut gate_u);
         model::simulate_pinned(sc, &x, &gate_u, watch.pins(), 0.0, &mut ws);
         out.records.push(&ws.outcome);
-        Records::checkpoint_row(&mut rows, &sc.checkpoints, &ws.months);
+        let paid = ws.outcome.payback.unwrap_or(f64::INFINITY) <= target;
+        out.records
+            .keep_checkpoints(&sc.checkpoints, &ws.months, paid);
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
         watch.see(&mut out.watched, &x, &ws);
@@ -679,7 +715,6 @@ fn simulate_block<W: Watch>(
             outcomes.push(ws.outcome.clone());
         }
     }
-    out.records.take_rows(&rows);
     if let Some(sink) = sink {
         out.encoded = sink.encode(&Block {
             first: start,

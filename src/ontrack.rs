@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::Records;
+use crate::engine::{AtCheckpoint, Records};
 use crate::scenario::Scenario;
 use crate::stats::ontrack::{self, Checkpoint};
 
@@ -120,14 +120,12 @@ impl OnTrack {
             return None;
         }
         let t = target_months(sc.horizon_months) as f64;
-        // read once for the 2 x checkpoints columns
-        let paid_back: Vec<bool> = rec.payback.iter().map(|p| *p <= t).collect();
-        let paid = |i: usize| paid_back[i];
-        let columns: Vec<&Vec<f32>> = rec.usage_at.iter().chain(&rec.active_at).collect();
+        // the engine kept each column split by payback within `t`
+        let columns: Vec<&AtCheckpoint> = rec.usage_at.iter().chain(&rec.active_at).collect();
         let mut figures: Vec<Checkpoint> = columns
             .par_iter()
-            .map_init(ontrack::Scratch::default, |scratch, values| {
-                ontrack::checkpoint_in(values, paid, scratch)
+            .map_init(ontrack::Scratch::default, |scratch, column| {
+                ontrack::checkpoint_in(&column.paid, &column.unpaid, scratch)
             })
             .collect();
         let active = figures.split_off(months.len());
