@@ -39,8 +39,9 @@ pub enum Kind {
     /// Scenario files run on the same seed and number of iterations.
     Scenarios,
     /// The plan (`runs[0]`) and its re-forecast from actuals (`runs[1]`):
-    /// the same simulated futures, the re-forecast's weighted by how well
-    /// they agree with the actuals.
+    /// the plan's futures, and the re-forecast's (drawn from the plan with
+    /// the gate outcomes the facts fix pinned) weighted by how well they
+    /// agree with the actuals.
     Reforecast,
     /// The initiatives of a programme (`gatecast portfolio`), each on the
     /// programme's clock and under its own seed.
@@ -609,7 +610,7 @@ impl<'a> Chart for PaybackOverlay<'a> {
             "A line ends below 100% by the share of runs with no payback within the horizon; the figure at its end is the share paid back by then.".to_string(),
         ];
         if c.kind == Kind::Reforecast {
-            notes.push("Both lines count the same simulated futures: the plan alike, the re-forecast weighted by how well each agrees with the actuals.".into());
+            notes.push("The plan counts its own futures alike; the re-forecast weighs futures drawn from the plan (the gate outcomes the facts fix drawn as stated) by how well each agrees with the actuals.".into());
         }
         if c.kind == Kind::Stresses {
             notes.push("Each stress reruns the base's futures with one change, so the gap between two lines is the effect of that change alone.".into());

@@ -246,7 +246,7 @@ pub fn markdown(s: &Summary, rf: &Reforecast) -> String {
     let _ = writeln!(
         t,
         "Actuals from `{}`. Before: the plan as written (every simulated future counts the same). \
-         After: the same futures weighted by how well they agree with the actuals (MODEL.md 9.2). \
+         After: futures drawn from the plan (the gate outcomes the actuals state drawn as stated), weighted by how well they agree with the actuals (MODEL.md 9.2). \
          \"± x\" is the standard error of the re-forecast.\n",
         rf.file
     );

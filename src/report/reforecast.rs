@@ -16,7 +16,7 @@ use crate::summary::{Pct, Prob, Summary};
 pub const CHARTS: [(&str, &str); 4] = [
     (
         "reforecast-payback",
-        "The dashed grey line is the plan: the chance of having paid back by each month, every simulated future counting the same. The heavy line is the re-forecast: the same futures weighted by how well they agree with the actuals. The gap between them is what the actuals have changed.",
+        "The dashed grey line is the plan: the chance of having paid back by each month, every simulated future counting the same. The heavy line is the re-forecast: futures drawn from the plan (the gate outcomes the actuals state drawn as stated) and weighted by how well they agree with the actuals. The gap between them is what the actuals have changed.",
     ),
     (
         "reforecast-cumulative-net-cash",
@@ -58,8 +58,8 @@ pub fn where_we_are(o: &mut String, s: &Summary, rf: &Reforecast, charts: &[Char
         "<section id=\"where-we-are\" class=\"major\">\n<h2>Where we are: the re-forecast from actuals</h2>\n\
          <p class=\"lead\">{}</p>\n\
          <p>Actuals as of month {} from <code>{}</code>. <strong>Before</strong> is the plan as written, every \
-         simulated future counting the same; <strong>after</strong> is the re-forecast: the same futures weighted by \
-         how well they agree with what has happened. Every other section of this report shows the plan.</p>",
+         simulated future counting the same; <strong>after</strong> is the re-forecast: futures drawn from the plan \
+         (the gate outcomes the actuals state drawn as stated), weighted by how well they agree with what has happened. Every other section of this report shows the plan.</p>",
         esc(&rf.headline),
         esc(&sig(rf.as_of_month)),
         esc(&rf.file)
