@@ -606,47 +606,24 @@ impl BlockDraws {
     }
 }
 
-/// A finished block of iterations, as the engine hands it to a
-/// [`BlockSink`]: row `r` is iteration `first + r` (0-based; outputs number
-/// iterations from 1).
-#[derive(Debug, Clone, Copy)]
-pub struct Block<'a> {
-    /// 0-based index of the block's first iteration.
-    pub first: u64,
-    /// `inputs[j][r]`: input `j` (every input, in [`Scenario::inputs`]
-    /// order, fixed ones too) of row `r`.
-    pub inputs: &'a [Vec<f64>],
-    /// `outcomes[r]`: the results of row `r`.
-    pub outcomes: &'a [Outcome],
-}
-
-impl Block<'_> {
-    /// How many iterations the block holds.
-    pub fn len(&self) -> usize {
-        self.outcomes.len()
-    }
-
-    /// Whether the block holds no iteration.
-    pub fn is_empty(&self) -> bool {
-        self.outcomes.is_empty()
-    }
-}
-
 /// Where a run's per-iteration results go, block by block (the rows of
 /// `iterations.csv`, see [`crate::export::iterations`]).
 ///
-/// [`BlockSink::encode`] runs on the worker threads, inside each block's
-/// parallel work, so that turning rows into bytes stays parallel;
-/// [`BlockSink::consume`] then receives each block's bytes strictly in
-/// block order, and only for the blocks the run keeps, on one worker at a
-/// time while the others simulate the next round of blocks (so writing
-/// the file overlaps the simulation instead of following it).
+/// [`BlockSink::encode_row`] runs on the worker threads, right after each
+/// iteration is simulated (its results still in cache), so that turning
+/// rows into bytes stays parallel; [`BlockSink::consume`] then receives
+/// each block's bytes strictly in block order, and only for the blocks the
+/// run keeps, on one worker at a time while the others simulate the next
+/// round of blocks (so writing the file overlaps the simulation instead of
+/// following it).
 pub trait BlockSink: Send + Sync {
-    /// A finished block's bytes.
-    fn encode(&self, block: &Block<'_>) -> Vec<u8>;
+    /// Appends the bytes of one iteration to its block's: `iteration` is
+    /// 1-based, `x` holds every input of [`Scenario::inputs`] (fixed ones
+    /// too), `o` its results.
+    fn encode_row(&self, out: &mut Vec<u8>, iteration: u64, x: &[f64], o: &Outcome);
 
     /// Takes the bytes of the next block, in block order. Never called
-    /// from two threads at once, but possibly while `encode` runs on
+    /// from two threads at once, but possibly while `encode_row` runs on
     /// others: hence `&self`, the writer behind a lock.
     fn consume(&self, bytes: Vec<u8>) -> io::Result<()>;
 }
@@ -686,11 +663,11 @@ fn simulate_block<W: Watch>(
         sketches: None,
         watched: watch.block(start, end),
     };
-    let mut outcomes = Vec::with_capacity(if sink.is_some() {
-        (end - start) as usize
-    } else {
-        0
-    });
+    if sink.is_some() {
+        // about 48 fields of up to 20 bytes per row: room enough that the
+        // buffer never grows (and copies itself) on the way
+        out.encoded = Vec::with_capacity((end - start) as usize * 1024);
+    }
     // "pays back" for the on-track figures: within the target (MODEL.md 9)
     let target = crate::ontrack::target_months(sc.horizon_months) as f64;
     let draws = BlockDraws::new(sc, opts, start, end);
@@ -711,16 +688,9 @@ fn simulate_block<W: Watch>(
         out.funnel.add(&ws.outcome);
         out.monthly.add(&ws.months, sketches);
         watch.see(&mut out.watched, &x, &ws);
-        if sink.is_some() {
-            outcomes.push(ws.outcome.clone());
+        if let Some(sink) = sink {
+            sink.encode_row(&mut out.encoded, start + r as u64 + 1, &x, &ws.outcome);
         }
-    }
-    if let Some(sink) = sink {
-        out.encoded = sink.encode(&Block {
-            first: start,
-            inputs: &draws.inputs,
-            outcomes: &outcomes,
-        });
     }
     out
 }

@@ -1,11 +1,11 @@
 //! `iterations.csv`: one row per iteration, its uncertain inputs and its
-//! results. The engine hands each finished block to [`IterationsCsv`] (a
-//! [`BlockSink`]), which turns it into rows on the worker thread that
-//! simulated it and writes the rows in iteration order.
+//! results. The engine hands each iteration to [`IterationsCsv`] (a
+//! [`BlockSink`]) as soon as it is simulated, which turns it into a row on
+//! that worker thread, and writes each block's rows in iteration order.
 
 use std::io::{self, Write};
 
-use crate::engine::{Block, BlockSink};
+use crate::engine::BlockSink;
 use crate::model::Outcome;
 use crate::scenario::Scenario;
 
@@ -88,26 +88,8 @@ impl<W: Write + Send + Sync> IterationsCsv<W> {
 }
 
 impl<W: Write + Send + Sync> BlockSink for IterationsCsv<W> {
-    fn encode(&self, block: &Block<'_>) -> Vec<u8> {
-        // about 48 fields of up to 20 bytes per row: room enough that the
-        // buffer never grows (and copies itself) on the way
-        let mut out = Vec::with_capacity(block.outcomes.len() * 1024);
-        let mut x = vec![0.0; block.inputs.len()];
-        let mut row = Row::default();
-        for (r, o) in block.outcomes.iter().enumerate() {
-            for (slot, column) in x.iter_mut().zip(block.inputs) {
-                *slot = column[r];
-            }
-            write_row(
-                &mut out,
-                &mut row,
-                &self.layout,
-                block.first + r as u64 + 1,
-                &x,
-                o,
-            );
-        }
-        out
+    fn encode_row(&self, out: &mut Vec<u8>, iteration: u64, x: &[f64], o: &Outcome) {
+        write_row(out, &mut Row::default(), &self.layout, iteration, x, o);
     }
 
     fn consume(&self, bytes: Vec<u8>) -> io::Result<()> {
