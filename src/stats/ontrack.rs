@@ -378,18 +378,7 @@ pub fn checkpoint_in(paying: &[f32], others: &[f32], scratch: &mut Scratch) -> C
     let read = |wanted: &[usize], found: &[f32], i: usize| {
         widen(found[wanted.binary_search(&i).expect("a rank the band reads")])
     };
-    let cut = groups
-        .iter()
-        .rposition(|g| g.count > 0 && 2 * g.paid_back < g.count);
-    let tripwire = cut.and_then(|k| groups[k].hi);
-    let share = |gs: &[Group]| {
-        let (paid, count) = gs
-            .iter()
-            .fold((0, 0), |(p, c), g| (p + g.paid_back, c + g.count));
-        (count > 0).then(|| paid as f64 / count as f64)
-    };
-    let p_payback_at_or_below = cut.and_then(|k| share(&groups[..=k]));
-    let p_payback_above = cut.and_then(|k| share(&groups[k + 1..]));
+    let (tripwire, p_payback_at_or_below, p_payback_above) = tripwire(&groups);
     Checkpoint {
         with_access: n as u64,
         paid_back: paid_total as u64,
@@ -400,6 +389,26 @@ pub fn checkpoint_in(paying: &[f32], others: &[f32], scratch: &mut Scratch) -> C
         p_payback_at_or_below,
         p_payback_above,
     }
+}
+
+/// The tripwire (the highest value of the highest group in which fewer
+/// than half pay back) and the shares that pay back at or below it and
+/// above it; all `None` without such a group.
+fn tripwire(groups: &[Group]) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let cut = groups
+        .iter()
+        .rposition(|g| g.count > 0 && 2 * g.paid_back < g.count);
+    let share = |gs: &[Group]| {
+        let (paid, count) = gs
+            .iter()
+            .fold((0, 0), |(p, c), g| (p + g.paid_back, c + g.count));
+        (count > 0).then(|| paid as f64 / count as f64)
+    };
+    (
+        cut.and_then(|k| groups[k].hi),
+        cut.and_then(|k| share(&groups[..=k])),
+        cut.and_then(|k| share(&groups[k + 1..])),
+    )
 }
 
 #[cfg(test)]
@@ -488,18 +497,7 @@ mod tests {
                 p90: percentile_inc_by(len, 0.9, at),
             })
         };
-        let cut = groups
-            .iter()
-            .rposition(|g| g.count > 0 && 2 * g.paid_back < g.count);
-        let tripwire = cut.and_then(|k| groups[k].hi);
-        let share = |gs: &[Group]| {
-            let (paid, count) = gs
-                .iter()
-                .fold((0, 0), |(p, c), g| (p + g.paid_back, c + g.count));
-            (count > 0).then(|| paid as f64 / count as f64)
-        };
-        let p_payback_at_or_below = cut.and_then(|k| share(&groups[..=k]));
-        let p_payback_above = cut.and_then(|k| share(&groups[k + 1..]));
+        let (tripwire, p_payback_at_or_below, p_payback_above) = tripwire(&groups);
         Checkpoint {
             with_access: n as u64,
             paid_back: paid_total as u64,
