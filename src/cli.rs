@@ -261,7 +261,8 @@ pub struct RunArgs {
     pub precision: Option<f64>,
     /// Re-forecast from what has happened: a file holding an [actuals] table
     /// (it replaces any [actuals] in the scenario file); `gatecast init
-    /// --actuals SCENARIO` writes a starter
+    /// --actuals SCENARIO` writes a starter. Results go beside the plan's, to
+    /// output/<actuals file name>/
     #[arg(long, value_name = "FILE")]
     pub actuals: Option<PathBuf>,
     /// The months at which to show what on track looks like (usage and
@@ -271,8 +272,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "MONTHS")]
     pub checkpoints: Option<String>,
     /// Under actuals: simulate until the effective sample size of the
-    /// weighted futures reaches N. --iterations is then the least run;
-    /// the cap is 1,000,000 iterations, or --iterations when larger
+    /// weighted futures reaches N. --iterations is then the plan's run and
+    /// the re-forecast's least; the cap is 1,000,000 iterations, or
+    /// --iterations when larger
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub min_ess: u64,
     /// A what-if run beside the base with the same random numbers: replace an
