@@ -361,20 +361,7 @@ pub fn checkpoint_in(paying: &[f32], others: &[f32], scratch: &mut Scratch) -> C
         }
     }
     debug_assert_eq!((r, paid_so_far), (n, paid_total));
-    for (g, e) in groups.iter_mut().zip(&edges) {
-        g.lo = e.map(|(lo, _)| widen(lo));
-        g.hi = e.map(|(_, hi)| widen(hi));
-    }
-    for g in &mut groups {
-        g.share = (g.count > 0).then(|| g.paid_back as f64 / g.count as f64);
-    }
-    let band = |len: usize, at: &dyn Fn(usize) -> f64| {
-        (len > 0).then(|| Band {
-            p10: percentile_inc_by(len, 0.1, at),
-            p50: percentile_inc_by(len, 0.5, at),
-            p90: percentile_inc_by(len, 0.9, at),
-        })
-    };
+    close_groups(&mut groups, &edges);
     let read = |wanted: &[usize], found: &[f32], i: usize| {
         widen(found[wanted.binary_search(&i).expect("a rank the band reads")])
     };
@@ -389,6 +376,26 @@ pub fn checkpoint_in(paying: &[f32], others: &[f32], scratch: &mut Scratch) -> C
         p_payback_at_or_below,
         p_payback_above,
     }
+}
+
+/// Each group's lowest and highest value (from `edges`) and its share
+/// that pays back.
+fn close_groups(groups: &mut [Group], edges: &[Option<(f32, f32)>]) {
+    for (g, e) in groups.iter_mut().zip(edges) {
+        g.lo = e.map(|(lo, _)| widen(lo));
+        g.hi = e.map(|(_, hi)| widen(hi));
+        g.share = (g.count > 0).then(|| g.paid_back as f64 / g.count as f64);
+    }
+}
+
+/// P10, P50 and P90 (PERCENTILE.INC) of `len` sorted values, the i-th read
+/// by `at(i)`; `None` without values.
+fn band(len: usize, at: &dyn Fn(usize) -> f64) -> Option<Band> {
+    (len > 0).then(|| Band {
+        p10: percentile_inc_by(len, 0.1, at),
+        p50: percentile_inc_by(len, 0.5, at),
+        p90: percentile_inc_by(len, 0.9, at),
+    })
 }
 
 /// The tripwire (the highest value of the highest group in which fewer
@@ -483,20 +490,7 @@ mod tests {
                 next += 1;
             }
         }
-        for (g, e) in groups.iter_mut().zip(&edges) {
-            g.lo = e.map(|(lo, _)| widen(lo));
-            g.hi = e.map(|(_, hi)| widen(hi));
-        }
-        for g in &mut groups {
-            g.share = (g.count > 0).then(|| g.paid_back as f64 / g.count as f64);
-        }
-        let band = |len: usize, at: &dyn Fn(usize) -> f64| {
-            (len > 0).then(|| Band {
-                p10: percentile_inc_by(len, 0.1, at),
-                p50: percentile_inc_by(len, 0.5, at),
-                p90: percentile_inc_by(len, 0.9, at),
-            })
-        };
+        close_groups(&mut groups, &edges);
         let (tripwire, p_payback_at_or_below, p_payback_above) = tripwire(&groups);
         Checkpoint {
             with_access: n as u64,
