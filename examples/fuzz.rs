@@ -805,7 +805,7 @@ fn main() -> ExitCode {
                 }
                 drop(c);
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % 100_000 == 0 && n < args.cases {
+                if n.is_multiple_of(100_000) && n < args.cases {
                     println!("  {n} cases, {:.0?}", started.elapsed());
                 }
             });

@@ -475,7 +475,9 @@ fn bisect(f: impl Fn(f64) -> f64, u: f64, mut lo: f64, mut hi: f64) -> f64 {
 pub struct BetaTable {
     a1: f64,
     b1: f64,
-    cells: Vec<Cell>,
+    /// A fixed-size array: every index below [`BetaTable::CELLS`] is in
+    /// bounds without a check.
+    cells: Box<[Cell; BetaTable::CELLS]>,
 }
 
 /// One cell of a [`BetaTable`], packed so a draw touches one cache line.
@@ -486,8 +488,11 @@ struct Cell {
     /// The envelope's height and the squeeze's height on the cell.
     top: f64,
     bottom: f64,
-    alias: usize,
+    alias: u8,
 }
+
+// a cell's alias is stored in a byte
+const _: () = assert!(BetaTable::CELLS <= 256);
 
 impl BetaTable {
     pub const CELLS: usize = 256;
@@ -527,14 +532,15 @@ impl BetaTable {
                 small.push(l);
             }
         }
-        let cells = (0..n)
+        let cells: Vec<Cell> = (0..n)
             .map(|i| Cell {
                 keep: keep[i],
                 top: top[i],
                 bottom: bottom[i],
-                alias: alias[i],
+                alias: alias[i] as u8,
             })
             .collect();
+        let cells = cells.into_boxed_slice().try_into().expect("CELLS cells");
         BetaTable { a1, b1, cells }
     }
 
@@ -551,10 +557,16 @@ impl BetaTable {
         let n = Self::CELLS;
         loop {
             let u = rng.random::<f64>() * n as f64;
-            let mut i = (u as usize).min(n - 1);
-            if u - i as f64 >= self.cells[i].keep {
-                i = self.cells[i].alias;
-            }
+            let i = (u as usize).min(n - 1);
+            // the alias half of the time or so: a select, not a branch the
+            // processor would mispredict (LLVM turns a plain mask back into
+            // a branch)
+            let first = self.cells[i];
+            let i = std::hint::select_unpredictable(
+                u - i as f64 >= first.keep,
+                usize::from(first.alias),
+                i,
+            );
             let cell = self.cells[i];
             let x = (i as f64 + rng.random::<f64>()) * (1.0 / Self::CELLS as f64);
             let h = rng.random::<f64>() * cell.top;

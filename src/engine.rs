@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::model::{self, Outcome, Workspace, COST_PARTS};
 use crate::scenario::Scenario;
-use crate::stats::Sketch;
+use crate::stats::{BlockSketch, Count, Sketch};
 
 /// Iterations per block: the unit of parallel work and of ordered merging.
 pub const BLOCK: u64 = 4096;
@@ -323,6 +323,31 @@ pub(crate) fn new_sketches(months: usize) -> Vec<Sketch> {
     vec![Sketch::default(); INDICATORS.len() * months]
 }
 
+// a block's values per band fit a block sketch's 16-bit counts
+const _: () = assert!(BLOCK <= BlockSketch::MAX_VALUES);
+
+/// A worker's band sketches, and the block sketches it counts a block in.
+struct Bands {
+    sketches: Vec<Sketch>,
+    block: Vec<BlockSketch>,
+}
+
+impl Bands {
+    fn new(months: usize) -> Bands {
+        Bands {
+            sketches: new_sketches(months),
+            block: vec![BlockSketch::default(); INDICATORS.len() * months],
+        }
+    }
+
+    /// Adds the block's counts to the sketches, emptying the block's.
+    fn absorb(&mut self) {
+        for (s, b) in self.sketches.iter_mut().zip(&mut self.block) {
+            s.absorb(b);
+        }
+    }
+}
+
 impl Monthly {
     /// Sums only: sketches are kept per worker thread (see [`run`]).
     pub(crate) fn new(months: usize) -> Monthly {
@@ -334,7 +359,7 @@ impl Monthly {
         }
     }
 
-    pub(crate) fn add(&mut self, m: &model::Months, sketches: &mut [Sketch]) {
+    pub(crate) fn add<S: Count>(&mut self, m: &model::Months, sketches: &mut [S]) {
         let paths = [
             &m.usage,
             &m.active,
@@ -628,6 +653,51 @@ pub trait BlockSink: Send + Sync {
     fn consume(&self, bytes: Vec<u8>) -> io::Result<()>;
 }
 
+/// The run's result as blocks are merged into it, in block order.
+struct Merging<'a, 'b, W: Watch> {
+    result: RunResult,
+    /// The kept blocks' own sketches (when a stop may come).
+    kept_sketches: Vec<Sketch>,
+    /// The kept blocks' bytes, not yet written.
+    pending: Vec<Vec<u8>>,
+    keep_bytes: bool,
+    stopped: bool,
+    enough: Option<&'a mut Merged<'b, W>>,
+}
+
+impl<W: Watch> Merging<'_, '_, W> {
+    /// Merges a round's blocks, up to a stop.
+    fn take(&mut self, outs: Vec<BlockOut<W::Block>>) {
+        for out in outs {
+            let BlockOut {
+                mut records,
+                funnel,
+                monthly,
+                encoded,
+                sketches: own_sketches,
+                watched,
+            } = out;
+            if self.stopped {
+                continue; // simulated past the stop: never seen
+            }
+            if let Some(own) = &own_sketches {
+                for (a, b) in self.kept_sketches.iter_mut().zip(own) {
+                    a.merge(b);
+                }
+            }
+            self.result.records.append(&mut records);
+            self.result.funnel.merge(&funnel);
+            self.result.monthly.merge(&monthly);
+            if self.keep_bytes {
+                self.pending.push(encoded);
+            }
+            if let Some(enough) = self.enough.as_mut() {
+                self.stopped = enough(&self.result.records, watched);
+            }
+        }
+    }
+}
+
 struct BlockOut<B> {
     records: Records,
     funnel: Funnel,
@@ -647,7 +717,7 @@ fn simulate_block<W: Watch>(
     block: u64,
     sink: Option<&dyn BlockSink>,
     keep_inputs: bool,
-    sketches: &mut [Sketch],
+    sketches: &mut [BlockSketch],
     watch: &W,
 ) -> BlockOut<W::Block> {
     let start = block * BLOCK;
@@ -774,7 +844,7 @@ fn run_with<W: Watch>(
 ) -> io::Result<RunResult> {
     let mut work = |sink: &mut Option<&mut dyn BlockSink>| -> io::Result<RunResult> {
         let n_blocks = opts.iterations.div_ceil(BLOCK);
-        let mut result = RunResult {
+        let result = RunResult {
             iterations: opts.iterations,
             seed: opts.seed,
             sampling: opts.sampling,
@@ -786,8 +856,8 @@ fn run_with<W: Watch>(
         // thread and merged in any order with the same result; each thread
         // only ever takes its own lock.
         let workers = rayon::current_num_threads().max(1);
-        let sketch_sets: Vec<Mutex<Vec<Sketch>>> = (0..workers)
-            .map(|_| Mutex::new(new_sketches(sc.horizon_months)))
+        let sketch_sets: Vec<Mutex<Bands>> = (0..workers)
+            .map(|_| Mutex::new(Bands::new(sc.horizon_months)))
             .collect();
         // When a stop may come, rounds stay small so little work is wasted;
         // their size never changes which blocks are kept.
@@ -797,13 +867,17 @@ fn run_with<W: Watch>(
             BLOCKS_PER_ROUND
         };
         let stoppable = enough.is_some();
-        let mut kept_sketches = new_sketches(sc.horizon_months);
-        let mut first = 0;
-        let mut stopped = false;
-        // the kept blocks' bytes of the round before, written while this
-        // round simulates
-        let mut pending: Vec<Vec<u8>> = Vec::new();
         let encoder = sink.as_deref();
+        let mut merging: Merging<'_, '_, W> = Merging {
+            result,
+            kept_sketches: new_sketches(sc.horizon_months),
+            pending: Vec::new(),
+            keep_bytes: encoder.is_some(),
+            stopped: false,
+            enough: enough.as_deref_mut(),
+        };
+        let mut waiting: Vec<BlockOut<W::Block>> = Vec::new();
+        let mut first = 0;
         let write = |pending: &mut Vec<Vec<u8>>| -> io::Result<()> {
             if let Some(sink) = encoder {
                 for bytes in pending.drain(..) {
@@ -812,66 +886,78 @@ fn run_with<W: Watch>(
             }
             Ok(())
         };
-        while first < n_blocks && !stopped {
+        while first < n_blocks && !merging.stopped {
             let last = (first + per_round).min(n_blocks);
             let simulate = || -> Vec<BlockOut<W::Block>> {
                 (first..last)
                     .into_par_iter()
                     .map(|b| {
                         let out = if stoppable {
-                            let mut own = new_sketches(sc.horizon_months);
-                            let mut out =
-                                simulate_block(sc, opts, b, encoder, keep_inputs, &mut own, watch);
-                            out.sketches = Some(own);
+                            let mut own = Bands::new(sc.horizon_months);
+                            let mut out = simulate_block(
+                                sc,
+                                opts,
+                                b,
+                                encoder,
+                                keep_inputs,
+                                &mut own.block,
+                                watch,
+                            );
+                            own.absorb();
+                            out.sketches = Some(own.sketches);
                             out
                         } else {
                             let worker = rayon::current_thread_index().unwrap_or(0) % workers;
-                            let mut sketches = sketch_sets[worker]
+                            let mut bands = sketch_sets[worker]
                                 .lock()
                                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-                            simulate_block(sc, opts, b, encoder, keep_inputs, &mut sketches, watch)
+                            let out = simulate_block(
+                                sc,
+                                opts,
+                                b,
+                                encoder,
+                                keep_inputs,
+                                &mut bands.block,
+                                watch,
+                            );
+                            bands.absorb();
+                            out
                         };
                         progress(out.records.npv.len() as u64);
                         out
                     })
                     .collect()
             };
-            let (outs, written) = rayon::join(simulate, || write(&mut pending));
+            // The serial work (merging a round's blocks in block order,
+            // writing their bytes) runs while the next round simulates;
+            // when a stop may come, each round is merged before the next
+            // starts, which it may cancel.
+            let previous = std::mem::take(&mut waiting);
+            let serial = || -> io::Result<()> {
+                merging.take(previous);
+                write(&mut merging.pending)
+            };
+            let (outs, written) = rayon::join(simulate, serial);
             written?;
-            for out in outs {
-                let BlockOut {
-                    mut records,
-                    funnel,
-                    monthly,
-                    encoded,
-                    sketches: own_sketches,
-                    watched,
-                } = out;
-                if stopped {
-                    continue; // simulated past the stop: never seen
-                }
-                if let Some(own) = &own_sketches {
-                    for (a, b) in kept_sketches.iter_mut().zip(own) {
-                        a.merge(b);
-                    }
-                }
-                result.records.append(&mut records);
-                result.funnel.merge(&funnel);
-                result.monthly.merge(&monthly);
-                if encoder.is_some() {
-                    pending.push(encoded);
-                }
-                if let Some(enough) = enough.as_mut() {
-                    stopped = enough(&result.records, watched);
-                }
+            if stoppable {
+                merging.take(outs);
+            } else {
+                waiting = outs;
             }
             first = last;
         }
-        write(&mut pending)?;
+        merging.take(waiting);
+        write(&mut merging.pending)?;
+        let Merging {
+            mut result,
+            kept_sketches,
+            ..
+        } = merging;
         result.iterations = result.records.npv.len() as u64;
         let mut sets = sketch_sets.into_iter().map(|m| {
             m.into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .sketches
         });
         let mut sketches = sets
             .next()

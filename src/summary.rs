@@ -376,33 +376,45 @@ impl std::fmt::Display for NonFinite {
 /// infinite or NaN, per iteration or in a month-by-month sum, is an error.
 pub fn check_finite(r: &RunResult) -> Result<(), NonFinite> {
     let rec = &r.records;
-    // the non-finite values each figure may hold on purpose
-    let allowed = |figure: &str, i: usize, v: f64| match figure {
-        "payback" => v == f64::INFINITY,
-        "ROI" => {
-            v.is_nan()
-                && rec
-                    .total_cost
-                    .get(i)
-                    .is_some_and(|c| c.abs() < crate::scenario::limits::SMALLEST)
-        }
-        "time of first access" => v.is_nan(),
-        _ => false,
-    };
-    let figures: [(&str, &[f64]); 7] = [
-        ("NPV", &rec.npv),
-        ("total costs", &rec.total_cost),
-        ("total benefits", &rec.total_benefit),
-        ("peak funding", &rec.peak_funding),
-        ("payback", &rec.payback),
-        ("ROI", &rec.roi),
-        ("time of first access", &rec.first_access),
+    // the non-finite values each figure may hold on purpose (decided once
+    // per figure: the payback and first-access columns hold hundreds of
+    // thousands of them)
+    #[derive(Clone, Copy)]
+    enum Allowed {
+        Nothing,
+        /// payback: none within the horizon
+        PlusInfinity,
+        /// ROI: undefined where nothing was spent
+        NanWithoutCosts,
+        /// first access: never
+        Nan,
+    }
+    let figures: [(&str, &[f64], Allowed); 7] = [
+        ("NPV", &rec.npv, Allowed::Nothing),
+        ("total costs", &rec.total_cost, Allowed::Nothing),
+        ("total benefits", &rec.total_benefit, Allowed::Nothing),
+        ("peak funding", &rec.peak_funding, Allowed::Nothing),
+        ("payback", &rec.payback, Allowed::PlusInfinity),
+        ("ROI", &rec.roi, Allowed::NanWithoutCosts),
+        ("time of first access", &rec.first_access, Allowed::Nan),
     ];
-    for (figure, values) in figures {
-        let mut bad = values
-            .iter()
-            .enumerate()
-            .filter(|&(i, v)| !v.is_finite() && !allowed(figure, i, *v));
+    for (figure, values, allowed) in figures {
+        let fine = |i: usize, v: f64| {
+            v.is_finite()
+                || match allowed {
+                    Allowed::Nothing => false,
+                    Allowed::PlusInfinity => v == f64::INFINITY,
+                    Allowed::NanWithoutCosts => {
+                        v.is_nan()
+                            && rec
+                                .total_cost
+                                .get(i)
+                                .is_some_and(|c| c.abs() < crate::scenario::limits::SMALLEST)
+                    }
+                    Allowed::Nan => v.is_nan(),
+                }
+        };
+        let mut bad = values.iter().enumerate().filter(|&(i, v)| !fine(i, *v));
         if let Some((i, v)) = bad.next() {
             return Err(NonFinite {
                 figure: figure.to_string(),
@@ -452,14 +464,25 @@ impl Summary {
             &rec.total_cost,
             &rec.total_benefit,
         ];
-        let mut sorted_columns: Vec<Vec<f64>> = columns.par_iter().map(|c| sorted(c)).collect();
-        let total_benefit_sorted = sorted_columns.pop().expect("seven");
-        let total_cost_sorted = sorted_columns.pop().expect("seven");
-        let peak_sorted = sorted_columns.pop().expect("seven");
-        let access = sorted_columns.pop().expect("seven");
-        let rois = sorted_columns.pop().expect("seven");
-        let npvs = sorted_columns.pop().expect("seven");
-        let paybacks = sorted_columns.pop().expect("seven");
+        // (with each column's mean and spread, a serial pass over it, but
+        // payback's, which has none)
+        let mut sorted_columns: Vec<(Vec<f64>, Option<Spread>)> = columns
+            .par_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let s = sorted(c);
+                let spread = if i == 0 { None } else { Spread::of(&s) };
+                (s, spread)
+            })
+            .collect();
+        let mut next = || sorted_columns.pop().expect("seven");
+        let (_, total_benefit) = next();
+        let (_, total_cost) = next();
+        let (_, peak_funding) = next();
+        let (access, first_access_month) = next();
+        let (rois, roi_stats) = next();
+        let (npvs, npv_spread) = next();
+        let (paybacks, _) = next();
         let within = |months: f64| {
             let k = paybacks.partition_point(|p| *p <= months) as u64;
             Prob::of(k, n)
@@ -476,16 +499,16 @@ impl Summary {
         };
         let positive = npvs.len() - npvs.partition_point(|v| *v <= 0.0);
         let npv = Npv {
-            spread: Spread::of(&npvs).expect("at least one iteration"),
+            spread: npv_spread.expect("at least one iteration"),
             p_positive: Prob::of(positive as u64, n),
         };
         let roi = Roi {
             defined_share: rois.len() as f64 / n as f64,
-            stats: Spread::of(&rois),
+            stats: roi_stats,
         };
         let leading = Leading {
             p_access: Prob::of(access.len() as u64, n),
-            first_access_month: Spread::of(&access),
+            first_access_month,
         };
         let f = &r.funnel;
         let funnel = sc
@@ -534,9 +557,9 @@ impl Summary {
             payback,
             npv,
             roi,
-            peak_funding: Spread::of(&peak_sorted).expect("iterations"),
-            total_cost: Spread::of(&total_cost_sorted).expect("iterations"),
-            total_benefit: Spread::of(&total_benefit_sorted).expect("iterations"),
+            peak_funding: peak_funding.expect("iterations"),
+            total_cost: total_cost.expect("iterations"),
+            total_benefit: total_benefit.expect("iterations"),
             p_killed: Prob::of(killed, n),
             funnel,
             monthly: monthly_bands(sc, r),

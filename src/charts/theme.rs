@@ -811,7 +811,7 @@ pub fn month_ticks(h: usize) -> Vec<f64> {
         .find(|s| h / s <= 12)
         .unwrap_or(120);
     let mut t: Vec<f64> = (0..=h).step_by(step).map(|m| m as f64).collect();
-    if h % step != 0 && (h % step) * 2 >= step {
+    if !h.is_multiple_of(step) && (h % step) * 2 >= step {
         t.push(h as f64);
     }
     t

@@ -82,7 +82,18 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     summary::check_finite(&result).map_err(|e| InputError::plain(&file, e.to_string()))?;
     // stresses and the sensitivity analysis use the iterations actually run
     opts.iterations = result.iterations;
-    let mut summary = Summary::new(&sc, &file, &result);
+    let plain = Scenario {
+        checkpoints: Vec::new(),
+        ..sc.clone()
+    };
+    // the summary and the sensitivity analysis (a short run of its own)
+    // are independent: side by side
+    let (mut summary, drivers) = rayon::join(
+        || Summary::new(&sc, &file, &result),
+        || sensitivity::analyse_with(&plain, &opts, args.target.into(), args.sensitivity),
+    );
+    drop(plain);
+    let drivers = drivers.with_context(context)?;
     if let Some(goal) = &goal {
         let achieved_se = goal.reported_se(&summary).unwrap_or(f64::NAN);
         summary.precision = Some(summary::Precision {
@@ -94,13 +105,6 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
             max_iterations: iterations,
         });
     }
-    let plain = Scenario {
-        checkpoints: Vec::new(),
-        ..sc.clone()
-    };
-    let drivers = sensitivity::analyse_with(&plain, &opts, args.target.into(), args.sensitivity)
-        .with_context(context)?;
-    drop(plain);
     dir.write(
         "sensitivity.csv",
         &sensitivity::csv(&drivers).with_context(context)?,

@@ -105,7 +105,7 @@ fn poisoned() -> io::Error {
 /// Scratch for writing one row's numbers.
 #[derive(Default)]
 struct Row {
-    float: ryu::Buffer,
+    float: zmij::Buffer,
     int: itoa::Buffer,
 }
 
@@ -127,21 +127,17 @@ impl Row {
 }
 
 /// Appends `v` exactly as `format!("{v}")` writes it, several times
-/// faster: ryu finds the same shortest round-trip digits, and they are
-/// laid out here without an exponent, as Rust's `Display` does ("1e16" is
-/// "10000000000000000", "1.5e-7" is "0.00000015", "1.0" is "1", -0.0 is
-/// "-0").
-pub(crate) fn display_f64(buf: &mut ryu::Buffer, out: &mut Vec<u8>, v: f64) {
+/// faster: zmij (Schubfach) finds the same shortest round-trip digits, and
+/// they are laid out here without an exponent, as Rust's `Display` does
+/// ("1e+16" is "10000000000000000", "1.5e-7" is "0.00000015", "1.0" is
+/// "1", -0.0 is "-0").
+pub(crate) fn display_f64(buf: &mut zmij::Buffer, out: &mut Vec<u8>, v: f64) {
     // Where two shortest decimals are equally close (the exact value ends
-    // in 5 just past the 17th digit), ryu rounds half to even and Display
-    // half up. That needs an exact value with at most 18 significant
-    // digits: a fraction with at most 18 binary places below 2^53 (larger
-    // doubles are whole numbers, and whole numbers below 2^53 are written
-    // exactly). Those few take Display itself, as do non-finite values,
-    // which never reach an output (see crate::summary::check_finite).
-    let may_tie =
-        v.fract() != 0.0 && v.abs() < 9_007_199_254_740_992.0 && (v * 262_144.0).fract() == 0.0;
-    if !v.is_finite() || may_tie {
+    // in 5 just past the 17th digit), the shortest-digits algorithms may
+    // round half to even and Display rounds half up. Those few take Display
+    // itself (see [`may_tie`]), as do non-finite values, which never reach
+    // an output (see crate::summary::check_finite).
+    if !v.is_finite() || may_tie(v) {
         use std::io::Write as _;
         let _ = write!(out, "{v}");
         return;
@@ -151,8 +147,8 @@ pub(crate) fn display_f64(buf: &mut ryu::Buffer, out: &mut Vec<u8>, v: f64) {
     }
     let s = buf.format_finite(v.abs()).as_bytes();
     if !s.contains(&b'e') {
-        // ryu writes 1e-5 <= |v| < 1e16 positionally, as Display does,
-        // except that a whole number ends in ".0"
+        // without an exponent (1e-5 <= |v| < 1e16) zmij writes as
+        // Display does, except that a whole number ends in ".0"
         out.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s));
         return;
     }
@@ -197,9 +193,26 @@ pub(crate) fn display_f64(buf: &mut ryu::Buffer, out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// Whether `v`'s exact value could tie between two shortest decimals: it
+/// needs at most 18 significant digits, which a non-whole double has only
+/// with 1 to 18 binary places after the point (whole doubles below 2^53
+/// are written exactly, and larger ones are all whole). Read off the bits:
+/// `v = m 2^(e - 1075)` with `m` the 53-bit significand.
+fn may_tie(v: f64) -> bool {
+    let bits = v.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i32;
+    if e == 0 || e == 0x7ff {
+        return false; // zero and subnormals (over 1,000 places), non-finite
+    }
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    let places = 1075 - e - m.trailing_zeros() as i32;
+    (1..=18).contains(&places)
+}
+
 fn parse_exp(s: &[u8]) -> i32 {
     let (neg, s) = match s.first() {
         Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
     let e = s.iter().fold(0i32, |e, &c| e * 10 + i32::from(c - b'0'));
@@ -266,7 +279,7 @@ mod tests {
 
     fn shown(v: f64) -> String {
         let mut out = Vec::new();
-        display_f64(&mut ryu::Buffer::new(), &mut out, v);
+        display_f64(&mut zmij::Buffer::new(), &mut out, v);
         String::from_utf8(out).unwrap()
     }
 
@@ -316,6 +329,12 @@ mod tests {
             ] {
                 if v.is_finite() {
                     assert_eq!(shown(v), format!("{v}"), "{v:e}");
+                    // the bits' reading of a possible tie, against the
+                    // arithmetic one
+                    let arithmetic = v.fract() != 0.0
+                        && v.abs() < 9_007_199_254_740_992.0
+                        && (v * 262_144.0).fract() == 0.0;
+                    assert_eq!(may_tie(v), arithmetic, "{v:e}");
                 }
             }
         }

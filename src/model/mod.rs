@@ -341,27 +341,35 @@ pub fn simulate_pinned(
     let mut was_negative = false;
     // W(t): cohorts open in time order, so one pass adds each as it opens
     let (mut opened, mut with_access) = (0, 0.0);
+    let cohorts = &ws.cohorts[..];
+    // every path as a slice of exactly h months, held in registers: the
+    // loop then reloads no vector and checks no index
+    let (stage_c, run_c, retrain_c) = (&stage_c[..h], &run_c[..h], &retrain_c[..h]);
+    let (user_c, onboard_c) = (&mut user_c[..h], &mut onboard_c[..h]);
+    let (actives, benefits) = (&m.active[..h], &m.benefits[..h]);
+    let (accesses, usage) = (&mut m.access[..h], &mut m.usage[..h]);
+    let (costs, nets, cumulative) = (&mut m.costs[..h], &mut m.net[..h], &mut m.cumulative[..h]);
     for i in 0..h {
         let t = (i + 1) as f64;
-        let active = m.active[i];
-        while opened < ws.cohorts.len() && ws.cohorts[opened].access <= t {
-            with_access += ws.cohorts[opened].size;
+        let active = actives[i];
+        while opened < cohorts.len() && cohorts[opened].access <= t {
+            with_access += cohorts[opened].size;
             opened += 1;
         }
         let access = if t >= kill { 0.0 } else { with_access };
-        m.access[i] = access;
-        m.usage[i] = if access > 0.0 { active / access } else { 0.0 };
+        accesses[i] = access;
+        usage[i] = if access > 0.0 { active / access } else { 0.0 };
         user_c[i] = per_user * active;
         onboard_c[i] = onboarding * (active - prev_active).max(0.0);
         prev_active = active;
         let cost = stage_c[i] + run_c[i] + user_c[i] + onboard_c[i] + retrain_c[i];
-        let benefit = m.benefits[i];
+        let benefit = benefits[i];
         let net = benefit - cost;
-        m.costs[i] = cost;
-        m.net[i] = net;
+        costs[i] = cost;
+        nets[i] = net;
         let before = cum;
         cum += net;
-        m.cumulative[i] = cum;
+        cumulative[i] = cum;
         total_cost += cost;
         total_benefit += benefit;
         discount *= monthly_discount;

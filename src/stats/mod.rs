@@ -11,7 +11,7 @@ pub mod weighted;
 pub mod weighted_sketch;
 
 pub use quantile::{percentile_inc, Percentile};
-pub use sketch::Sketch;
+pub use sketch::{BlockSketch, Count, Sketch};
 pub use sort::sort_f64;
 
 /// z for a two-sided 95% interval.

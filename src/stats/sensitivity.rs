@@ -6,6 +6,7 @@
 //! median (a mean of payback is undefined as soon as one future never pays
 //! back).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::correlation::spearman;
@@ -95,8 +96,9 @@ pub fn decile_tornado(
 ) -> Vec<DecileBar> {
     let defined: Vec<usize> = (0..target.len()).filter(|&i| !target[i].is_nan()).collect();
     let t_def: Vec<f64> = defined.iter().map(|&i| target[i]).collect();
+    // each input's bar on its own: side by side
     let mut bars: Vec<DecileBar> = paths
-        .iter()
+        .par_iter()
         .zip(inputs)
         .map(|(path, x)| {
             let (lo_rows, hi_rows) = decile_rows(x);

@@ -157,6 +157,141 @@ impl Sketch {
     }
 }
 
+/// Something that counts values: a [`Sketch`], or a [`BlockSketch`]
+/// that fills one.
+pub trait Count {
+    fn insert(&mut self, x: f64);
+}
+
+impl Count for Sketch {
+    #[inline]
+    fn insert(&mut self, x: f64) {
+        Sketch::insert(self, x);
+    }
+}
+
+/// One block's counts, in 16 bits, for a [`Sketch`] to absorb.
+///
+/// A worker counts 216 values per iteration (6 indicators x 36 months),
+/// each into another sketch's buckets: with 32-bit counts those buckets
+/// outgrow a core's L2 cache, and nearly every count misses it. A block of
+/// at most [`BlockSketch::MAX_VALUES`] values fits 16-bit counts, which
+/// halve the memory touched at random; the worker's sketches then absorb
+/// them once per block, in one sequential pass. Counts are integers, so
+/// the sketch ends up exactly as if every value were inserted into it.
+#[derive(Debug, Clone, Default)]
+pub struct BlockSketch {
+    pos: Buckets16,
+    neg: Buckets16,
+    zeros: u64,
+    n: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Buckets16 {
+    offset: u32,
+    counts: Vec<u16>,
+}
+
+impl Buckets16 {
+    #[inline]
+    fn add(&mut self, key: u32) {
+        let i = key.wrapping_sub(self.offset) as usize;
+        if i < self.counts.len() {
+            self.counts[i] += 1;
+        } else {
+            self.grow_and_add(key);
+        }
+    }
+
+    #[cold]
+    fn grow_and_add(&mut self, key: u32) {
+        if self.counts.is_empty() {
+            self.offset = key;
+            self.counts.push(1);
+            return;
+        }
+        if key < self.offset {
+            let grow = (self.offset - key) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = key;
+        }
+        let i = (key - self.offset) as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += 1;
+    }
+}
+
+impl BlockSketch {
+    /// The most values a block may count.
+    pub const MAX_VALUES: u64 = u16::MAX as u64;
+
+    /// Counts one value, as [`Sketch::insert`] does.
+    #[inline]
+    pub fn insert(&mut self, x: f64) {
+        debug_assert!(self.n < Self::MAX_VALUES);
+        self.n += 1;
+        if x.abs() < TINY {
+            self.zeros += 1;
+        } else if x > 0.0 {
+            self.pos.add(key(x));
+        } else {
+            self.neg.add(key(-x));
+        }
+    }
+}
+
+impl Count for BlockSketch {
+    #[inline]
+    fn insert(&mut self, x: f64) {
+        BlockSketch::insert(self, x);
+    }
+}
+
+impl Buckets {
+    /// Adds `block`'s counts and zeroes them, keeping its range for the
+    /// next block (whose values mostly fall in the same buckets).
+    fn absorb(&mut self, block: &mut Buckets16) {
+        if block.counts.is_empty() {
+            return;
+        }
+        let (lo, len) = (block.offset, block.counts.len());
+        if self.counts.is_empty() {
+            self.offset = lo;
+        }
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        let start = (lo - self.offset) as usize;
+        if self.counts.len() < start + len {
+            self.counts.resize(start + len, 0);
+        }
+        for (a, b) in self.counts[start..start + len]
+            .iter_mut()
+            .zip(&mut block.counts)
+        {
+            *a += u32::from(*b);
+            *b = 0;
+        }
+    }
+}
+
+impl Sketch {
+    /// Adds a block's counts and empties it for the next block.
+    pub fn absorb(&mut self, block: &mut BlockSketch) {
+        self.n += block.n;
+        self.zeros += block.zeros;
+        block.n = 0;
+        block.zeros = 0;
+        self.pos.absorb(&mut block.pos);
+        self.neg.absorb(&mut block.neg);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +343,51 @@ mod tests {
         c_ba.merge(&b);
         c_ba.merge(&a);
         assert_eq!(ab_c, c_ba);
+    }
+
+    /// Absorbing blocks of 16-bit counts gives exactly the quantiles of
+    /// inserting every value into the sketch: zeros, tiny values, both
+    /// signs, ranges that grow both ways from block to block, and a bucket
+    /// filled by a whole block.
+    #[test]
+    fn absorbed_blocks_count_as_inserting_one_by_one() {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let (mut direct, mut absorbed) = (Sketch::default(), Sketch::default());
+        let mut block = BlockSketch::default();
+        for b in 0..6 {
+            let spread = [1.0, 40.0, 5.0, 60.0, 0.0, 10.0][b];
+            for i in 0..4096 {
+                let x = match i % 5 {
+                    0 => 0.0,
+                    1 => -1e-13,
+                    2 => -(rng.random::<f64>() * spread).exp(),
+                    _ => (rng.random::<f64>() * spread - spread / 2.0).exp(),
+                };
+                direct.insert(x);
+                block.insert(x);
+            }
+            absorbed.absorb(&mut block);
+            assert_eq!(block.n, 0);
+            assert!(block.pos.counts.iter().all(|c| *c == 0));
+        }
+        assert_eq!(absorbed.count(), direct.count());
+        assert_eq!(absorbed.zeros, direct.zeros);
+        for p in [0.0, 0.001, 0.1, 0.25, 0.5, 0.61, 0.9, 0.999, 1.0] {
+            assert_eq!(
+                absorbed.quantile(p).to_bits(),
+                direct.quantile(p).to_bits(),
+                "p = {p}"
+            );
+        }
+        let nonzero = |b: &Buckets| -> Vec<(u32, u32)> {
+            b.counts
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, c)| (b.offset + i as u32, *c))
+                .collect()
+        };
+        assert_eq!(nonzero(&absorbed.pos), nonzero(&direct.pos));
+        assert_eq!(nonzero(&absorbed.neg), nonzero(&direct.neg));
     }
 }
