@@ -453,7 +453,19 @@ pub fn stream(seed: u64, i: u64, k: u64) -> Stream {
 }
 
 fn stream_key(seed: u64, i: u64, k: u64) -> u64 {
-    splitmix64(splitmix64(splitmix64(seed) ^ i) ^ k)
+    key_in_row(row_key(seed, i), k)
+}
+
+/// The part of iteration `i`'s stream keys that all its streams share.
+#[inline]
+fn row_key(seed: u64, i: u64) -> u64 {
+    splitmix64(splitmix64(seed) ^ i)
+}
+
+/// Stream `k`'s key in the row of `row_key`.
+#[inline]
+fn key_in_row(row_key: u64, k: u64) -> u64 {
+    splitmix64(row_key ^ k)
 }
 
 pub(crate) fn splitmix64(x: u64) -> u64 {
@@ -477,10 +489,15 @@ fn draw_input(sc: &Scenario, seed: u64, i: u64, j: usize) -> f64 {
 /// The gate uniforms of iteration `i`: `max_reworks + 1` per gate, gate by
 /// gate, each gate from its own stream.
 fn draw_gates(sc: &Scenario, seed: u64, i: u64, gate_u: &mut [f64]) {
+    draw_gates_in_row(sc, row_key(seed, i), gate_u);
+}
+
+/// [`draw_gates`] from the row's share of its stream keys.
+fn draw_gates_in_row(sc: &Scenario, row: u64, gate_u: &mut [f64]) {
     let mut at = 0;
     let gates = sc.stages.iter().filter_map(|s| s.gate.as_ref());
     for (g, gate) in gates.enumerate() {
-        let mut rng = stream(seed, i, (sc.inputs.len() + g) as u64);
+        let mut rng = Stream::seed_from_u64(key_in_row(row, (sc.inputs.len() + g) as u64));
         for u in &mut gate_u[at..at + gate.max_reworks as usize + 1] {
             *u = rng.random::<f64>();
         }
@@ -569,12 +586,23 @@ pub(crate) struct BlockDraws {
 impl BlockDraws {
     pub(crate) fn new(sc: &Scenario, opts: &RunOptions, start: u64, end: u64) -> BlockDraws {
         let seed = opts.seed;
+        // each row's share of its stream keys, worked out once
+        let rows: Vec<u64> = match opts.sampling {
+            Sampling::Mc => (start..end).map(|i| row_key(seed, i)).collect(),
+            _ => Vec::new(),
+        };
         let mut inputs: Vec<Vec<f64>> = (0..sc.inputs.len())
             .map(|j| {
                 let input = &sc.inputs[j];
                 match opts.sampling {
                     _ if input.is_fixed() => vec![input.quantile(0.5); (end - start) as usize],
-                    Sampling::Mc => (start..end).map(|i| draw_input(sc, seed, i, j)).collect(),
+                    // as draw_input(sc, seed, i, j), input by input
+                    Sampling::Mc => rows
+                        .iter()
+                        .map(|&row| {
+                            input.sample(&mut Stream::seed_from_u64(key_in_row(row, j as u64)))
+                        })
+                        .collect(),
                     spread => spread_uniforms(spread, seed, start, end, j as u64)
                         .into_iter()
                         .map(|u| input.at(u))
@@ -603,8 +631,8 @@ impl BlockDraws {
         let per_row = sc.gate_draws();
         let mut gates = vec![0.0; (end - start) as usize * per_row];
         if per_row > 0 && opts.sampling == Sampling::Mc {
-            for (row, i) in gates.chunks_mut(per_row).zip(start..end) {
-                draw_gates(sc, seed, i, row);
+            for (gate_u, &row) in gates.chunks_mut(per_row).zip(&rows) {
+                draw_gates_in_row(sc, row, gate_u);
             }
         } else {
             // each gate draw is one more dimension of the design

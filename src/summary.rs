@@ -320,9 +320,7 @@ fn npv_histogram(sorted: &[f64], n: u64) -> Histogram {
 }
 
 fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    crate::stats::sort_f64(&mut v);
-    v
+    crate::stats::sorted_f64(values.iter().copied().filter(|x| !x.is_nan()))
 }
 
 /// A figure of a run that came out infinite or not a number, which no

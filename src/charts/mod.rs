@@ -207,7 +207,11 @@ pub fn render<C: Chart>(input: &C::Input, svg: bool, png: bool) -> anyhow::Resul
     if png {
         let k = theme::SUPERSAMPLE as u32;
         let (bw, bh) = (w * k, h * k);
-        let mut big = vec![0u8; bw as usize * bh as usize * 3];
+        // the supersampled canvas (17 MB) is kept for the thread's next
+        // chart: fresh, its pages would all be faulted in and zeroed again
+        let mut big = CANVAS.with_borrow_mut(std::mem::take);
+        big.clear();
+        big.resize(bw as usize * bh as usize * 3, 0);
         {
             let _scale = theme::Scale::set(theme::SUPERSAMPLE, true);
             let root = BitMapBackend::with_buffer(&mut big, (bw, bh)).into_drawing_area();
@@ -218,6 +222,7 @@ pub fn render<C: Chart>(input: &C::Input, svg: bool, png: bool) -> anyhow::Resul
             }
         }
         let rgb = downsample(&big, bw as usize, bh as usize, k as usize);
+        CANVAS.with_borrow_mut(|kept| *kept = big);
         png_bytes = Some(encode_png(&rgb, w, h)?);
     }
     Ok(ChartFile {
@@ -231,6 +236,11 @@ pub fn render<C: Chart>(input: &C::Input, svg: bool, png: bool) -> anyhow::Resul
 
 fn draw_error<C: Chart>(e: &dyn std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("cannot draw the {} chart: {e}", C::NAME)
+}
+
+thread_local! {
+    /// A worker thread's supersampled PNG canvas, between charts.
+    static CANVAS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Averages each `k` x `k` block of an RGB8 buffer `w` x `h`.

@@ -285,10 +285,12 @@ pub fn simulate_pinned(
     };
     let overrun = x[sc.costs.overrun];
     let m = &mut ws.months;
-    for part in m.cost_parts.iter_mut() {
+    let [stage_c, run_c, user_c, onboard_c, retrain_c] = &mut m.cost_parts;
+    // the parts added to month by month start at 0 (the per-user and
+    // onboarding parts are written whole below)
+    for part in [&mut *stage_c, &mut *run_c, &mut *retrain_c] {
         part.iter_mut().for_each(|v| *v = 0.0);
     }
-    let [stage_c, run_c, user_c, onboard_c, retrain_c] = &mut m.cost_parts;
     for &(from, to, rate) in &ws.burns {
         spread(stage_c, from, to, rate * overrun);
     }

@@ -8,7 +8,7 @@ use super::select::{self, Point};
 use super::{full_mask, payback_target, PortfolioRun};
 use crate::engine::Sampling;
 use crate::scenario::portfolio::Portfolio;
-use crate::stats::{mean_se, percentile_inc, sort_f64, Percentile};
+use crate::stats::{mean_se, percentile_inc, sorted_f64, Percentile};
 use crate::summary::{Band, Mean, Npv, Payback, Prob, Roi, Spread, Summary};
 
 /// The programme's own figures (section 8, on the summed net cash).
@@ -199,9 +199,7 @@ pub struct PortfolioSummary {
 }
 
 fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    sort_f64(&mut v);
-    v
+    sorted_f64(values.iter().copied().filter(|x| !x.is_nan()))
 }
 
 fn band(r: &crate::engine::Monthly, k: usize, month: usize, n: u64) -> Band {
