@@ -146,16 +146,16 @@ pub(crate) fn display_f64(buf: &mut zmij::Buffer, out: &mut Vec<u8>, v: f64) {
         out.push(b'-');
     }
     let s = buf.format_finite(v.abs()).as_bytes();
-    if !s.contains(&b'e') {
+    // an exponent ("e-7", "e+308") is within the last five bytes: looking
+    // there is quicker than searching the whole text
+    let tail = s.len().saturating_sub(5);
+    let Some(e) = s[tail..].iter().position(|&c| c == b'e').map(|p| tail + p) else {
         // without an exponent (1e-5 <= |v| < 1e16) zmij writes as
         // Display does, except that a whole number ends in ".0"
         out.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s));
         return;
-    }
-    let (mantissa, exp) = match s.iter().position(|&c| c == b'e') {
-        Some(e) => (&s[..e], parse_exp(&s[e + 1..])),
-        None => (s, 0),
     };
+    let (mantissa, exp) = (&s[..e], parse_exp(&s[e + 1..]));
     // the mantissa's digits, without the point, and where the point goes
     let mut digits = [0u8; 32];
     let (mut n, mut point) = (0usize, None);
