@@ -23,15 +23,17 @@ pub const TINY: f64 = 1e-12;
 /// The guaranteed relative error of a value read back: half a bucket.
 pub const RELATIVE_ERROR: f64 = 1.0 / (1u64 << (SUB_BITS + 1)) as f64;
 
+/// Counts in buckets `offset..offset + counts.len()`: 32-bit in a
+/// [`Sketch`], 16-bit in a [`BlockSketch`].
 #[derive(Debug, Clone, Default, PartialEq)]
-struct Buckets {
+struct Buckets<C = u32> {
     offset: u32,
-    counts: Vec<u32>,
+    counts: Vec<C>,
 }
 
-impl Buckets {
+impl<C: Copy + Default + std::ops::AddAssign> Buckets<C> {
     #[inline]
-    fn add(&mut self, key: u32, count: u32) {
+    fn add(&mut self, key: u32, count: C) {
         let i = key.wrapping_sub(self.offset) as usize;
         if i < self.counts.len() {
             self.counts[i] += count;
@@ -41,24 +43,46 @@ impl Buckets {
     }
 
     #[cold]
-    fn grow_and_add(&mut self, key: u32, count: u32) {
-        if self.counts.is_empty() {
-            self.offset = key;
-            self.counts.push(count);
-            return;
-        }
-        if key < self.offset {
-            let grow = (self.offset - key) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = key;
-        }
-        let i = (key - self.offset) as usize;
-        if i >= self.counts.len() {
-            self.counts.resize(i + 1, 0);
-        }
-        self.counts[i] += count;
+    fn grow_and_add(&mut self, key: u32, count: C) {
+        self.cover(key, 1);
+        self.counts[(key - self.offset) as usize] += count;
     }
 
+    /// Counts one value (the same for a [`Sketch`] and a [`BlockSketch`]):
+    /// a zero in `zeros`, else in `pos` or `neg` by its magnitude's key.
+    #[inline]
+    fn file(x: f64, pos: &mut Self, neg: &mut Self, zeros: &mut u64)
+    where
+        C: From<u8>,
+    {
+        if x.abs() < TINY {
+            *zeros += 1;
+        } else if x > 0.0 {
+            pos.add(key(x), C::from(1));
+        } else {
+            neg.add(key(-x), C::from(1));
+        }
+    }
+
+    /// Widens the buckets to hold keys `lo..lo + len` too.
+    fn cover(&mut self, lo: u32, len: usize) {
+        if self.counts.is_empty() {
+            self.offset = lo;
+        }
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts
+                .splice(0..0, std::iter::repeat_n(C::default(), grow));
+            self.offset = lo;
+        }
+        let end = (lo - self.offset) as usize + len;
+        if self.counts.len() < end {
+            self.counts.resize(end, C::default());
+        }
+    }
+}
+
+impl Buckets {
     fn merge(&mut self, other: &Buckets) {
         for (i, &c) in other.counts.iter().enumerate() {
             if c > 0 {
@@ -94,13 +118,7 @@ impl Sketch {
     #[inline]
     pub fn insert(&mut self, x: f64) {
         self.n += 1;
-        if x.abs() < TINY {
-            self.zeros += 1;
-        } else if x > 0.0 {
-            self.pos.add(key(x), 1);
-        } else {
-            self.neg.add(key(-x), 1);
-        }
+        Buckets::file(x, &mut self.pos, &mut self.neg, &mut self.zeros);
     }
 
     /// Adds another sketch's counts.
@@ -181,47 +199,10 @@ impl Count for Sketch {
 /// the sketch ends up exactly as if every value were inserted into it.
 #[derive(Debug, Clone, Default)]
 pub struct BlockSketch {
-    pos: Buckets16,
-    neg: Buckets16,
+    pos: Buckets<u16>,
+    neg: Buckets<u16>,
     zeros: u64,
     n: u64,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Buckets16 {
-    offset: u32,
-    counts: Vec<u16>,
-}
-
-impl Buckets16 {
-    #[inline]
-    fn add(&mut self, key: u32) {
-        let i = key.wrapping_sub(self.offset) as usize;
-        if i < self.counts.len() {
-            self.counts[i] += 1;
-        } else {
-            self.grow_and_add(key);
-        }
-    }
-
-    #[cold]
-    fn grow_and_add(&mut self, key: u32) {
-        if self.counts.is_empty() {
-            self.offset = key;
-            self.counts.push(1);
-            return;
-        }
-        if key < self.offset {
-            let grow = (self.offset - key) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = key;
-        }
-        let i = (key - self.offset) as usize;
-        if i >= self.counts.len() {
-            self.counts.resize(i + 1, 0);
-        }
-        self.counts[i] += 1;
-    }
 }
 
 impl BlockSketch {
@@ -233,13 +214,7 @@ impl BlockSketch {
     pub fn insert(&mut self, x: f64) {
         debug_assert!(self.n < Self::MAX_VALUES);
         self.n += 1;
-        if x.abs() < TINY {
-            self.zeros += 1;
-        } else if x > 0.0 {
-            self.pos.add(key(x));
-        } else {
-            self.neg.add(key(-x));
-        }
+        Buckets::file(x, &mut self.pos, &mut self.neg, &mut self.zeros);
     }
 }
 
@@ -253,23 +228,13 @@ impl Count for BlockSketch {
 impl Buckets {
     /// Adds `block`'s counts and zeroes them, keeping its range for the
     /// next block (whose values mostly fall in the same buckets).
-    fn absorb(&mut self, block: &mut Buckets16) {
+    fn absorb(&mut self, block: &mut Buckets<u16>) {
         if block.counts.is_empty() {
             return;
         }
         let (lo, len) = (block.offset, block.counts.len());
-        if self.counts.is_empty() {
-            self.offset = lo;
-        }
-        if lo < self.offset {
-            let grow = (self.offset - lo) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = lo;
-        }
+        self.cover(lo, len);
         let start = (lo - self.offset) as usize;
-        if self.counts.len() < start + len {
-            self.counts.resize(start + len, 0);
-        }
         for (a, b) in self.counts[start..start + len]
             .iter_mut()
             .zip(&mut block.counts)
