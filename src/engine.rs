@@ -478,11 +478,16 @@ pub(crate) fn splitmix64(x: u64) -> u64 {
 /// Input `j` of iteration `i`.
 #[inline]
 fn draw_input(sc: &Scenario, seed: u64, i: u64, j: usize) -> f64 {
-    let input = &sc.inputs[j];
+    draw_in_row(&sc.inputs[j], row_key(seed, i), j)
+}
+
+/// [`draw_input`] from the row's share of its stream keys.
+#[inline]
+fn draw_in_row(input: &crate::scenario::Input, row: u64, j: usize) -> f64 {
     if input.is_fixed() {
         input.quantile(0.5)
     } else {
-        input.sample(&mut stream(seed, i, j as u64))
+        input.sample(&mut Stream::seed_from_u64(key_in_row(row, j as u64)))
     }
 }
 
@@ -596,13 +601,7 @@ impl BlockDraws {
                 let input = &sc.inputs[j];
                 match opts.sampling {
                     _ if input.is_fixed() => vec![input.quantile(0.5); (end - start) as usize],
-                    // as draw_input(sc, seed, i, j), input by input
-                    Sampling::Mc => rows
-                        .iter()
-                        .map(|&row| {
-                            input.sample(&mut Stream::seed_from_u64(key_in_row(row, j as u64)))
-                        })
-                        .collect(),
+                    Sampling::Mc => rows.iter().map(|&row| draw_in_row(input, row, j)).collect(),
                     spread => spread_uniforms(spread, seed, start, end, j as u64)
                         .into_iter()
                         .map(|u| input.at(u))
