@@ -340,10 +340,11 @@ impl Bands {
         }
     }
 
-    /// Adds the block's counts to the sketches, emptying the block's.
-    fn absorb(&mut self) {
+    /// Adds the block's counts, one value per band for each of its
+    /// `iterations`, to the sketches, emptying the block's.
+    fn absorb(&mut self, iterations: u64) {
         for (s, b) in self.sketches.iter_mut().zip(&mut self.block) {
-            s.absorb(b);
+            s.absorb(b, iterations);
         }
     }
 }
@@ -930,7 +931,7 @@ fn run_with<W: Watch>(
                                 &mut own.block,
                                 watch,
                             );
-                            own.absorb();
+                            own.absorb(out.records.npv.len() as u64);
                             out.sketches = Some(own.sketches);
                             out
                         } else {
@@ -947,7 +948,7 @@ fn run_with<W: Watch>(
                                 &mut bands.block,
                                 watch,
                             );
-                            bands.absorb();
+                            bands.absorb(out.records.npv.len() as u64);
                             out
                         };
                         progress(out.records.npv.len() as u64);
