@@ -61,8 +61,7 @@ fn pearson(a: &[f64], b: &[f64]) -> f64 {
 
 /// 1-based ranks, ties sharing their average rank.
 pub fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&i, &j| v[i].total_cmp(&v[j]).then(i.cmp(&j)));
+    let order = super::order_of(v);
     let mut r = vec![0.0; v.len()];
     let mut i = 0;
     while i < order.len() {
@@ -138,8 +137,7 @@ pub fn iman_conover(
     for (col, tj) in columns.iter_mut().zip(&t) {
         let mut sorted = col.clone();
         sorted.sort_by(f64::total_cmp);
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| tj[a].total_cmp(&tj[b]).then(a.cmp(&b)));
+        let order = super::order_of(tj);
         for (rank, &row) in order.iter().enumerate() {
             col[row] = sorted[rank];
         }

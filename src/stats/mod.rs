@@ -12,7 +12,7 @@ pub mod weighted_sketch;
 
 pub use quantile::{percentile_inc, Percentile};
 pub use sketch::{BlockSketch, Count, Sketch};
-pub use sort::{sort_f64, sorted_f64};
+pub use sort::{order_of, sort_f64, sorted_f64};
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;

@@ -79,8 +79,7 @@ pub struct DecileBar {
 fn decile_rows(input: &[f64]) -> (Vec<usize>, Vec<usize>) {
     let n = input.len();
     let k = (n / 10).max(1);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| input[a].total_cmp(&input[b]).then(a.cmp(&b)));
+    let order = super::order_of(input);
     (order[..k].to_vec(), order[n - k..].to_vec())
 }
 

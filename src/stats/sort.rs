@@ -34,6 +34,21 @@ pub fn sorted_f64(values: impl Iterator<Item = f64>) -> Vec<f64> {
     keys.into_iter().map(from_order_key).collect()
 }
 
+/// The indices of `values` in ascending `total_cmp` order, ties in index
+/// order: what `sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)))`
+/// gives, in about a third of its time. Each index sorts with its value's
+/// integer key (see [`order_key`]); the pairs are all different, so an
+/// unstable sort puts them in the one order there is.
+pub fn order_of(values: &[f64]) -> Vec<usize> {
+    let mut pairs: Vec<(u64, usize)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (order_key(*v), i))
+        .collect();
+    pairs.sort_unstable();
+    pairs.into_iter().map(|(_, i)| i).collect()
+}
+
 /// `v`'s bits, turned so that unsigned order is `total_cmp`'s order: a
 /// negative value's magnitude bits flipped (as `total_cmp` does, which then
 /// compares signed), and the sign bit flipped (signed to unsigned order).
@@ -121,6 +136,17 @@ mod tests {
             sort_f64(&mut v);
             prop_assert_eq!(v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
             prop_assert_eq!(collected.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        }
+
+        /// Ties (repeated values, 0 and -0, NaNs) included.
+        #[test]
+        fn orders_indices_as_a_stable_total_cmp_sort_does(v in prop::collection::vec(
+            prop_oneof![any::<f64>(), Just(0.0), Just(-0.0), Just(1.5), Just(f64::NAN), Just(f64::NEG_INFINITY)],
+            0..2000,
+        )) {
+            let mut want: Vec<usize> = (0..v.len()).collect();
+            want.sort_by(|&a, &b| v[a].total_cmp(&v[b]).then(a.cmp(&b)));
+            prop_assert_eq!(order_of(&v), want);
         }
 
         #[test]

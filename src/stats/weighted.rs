@@ -201,8 +201,7 @@ impl WeightedSorted {
 /// Values with zero weight get the rank of their place all the same.
 pub fn mid_ranks(values: &[f64], weights: &[f64]) -> Vec<f64> {
     let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    let order = super::order_of(values);
     let total: f64 = weights.iter().sum();
     let mut ranks = vec![0.0; n];
     if total <= 0.0 {
