@@ -326,10 +326,13 @@ pub(crate) fn new_sketches(months: usize) -> Vec<Sketch> {
 // a block's values per band fit a block sketch's 16-bit counts
 const _: () = assert!(BLOCK <= BlockSketch::MAX_VALUES);
 
-/// A worker's band sketches, and the block sketches it counts a block in.
+/// A worker's band sketches, and the 16-bit block sketches it counts
+/// blocks in until they might overflow.
 struct Bands {
     sketches: Vec<Sketch>,
     block: Vec<BlockSketch>,
+    /// Values each block sketch has counted since the last absorb.
+    pending: u64,
 }
 
 impl Bands {
@@ -337,15 +340,37 @@ impl Bands {
         Bands {
             sketches: new_sketches(months),
             block: vec![BlockSketch::default(); INDICATORS.len() * months],
+            pending: 0,
         }
     }
 
-    /// Adds the block's counts, one value per band for each of its
-    /// `iterations`, to the sketches, emptying the block's.
-    fn absorb(&mut self, iterations: u64) {
-        for (s, b) in self.sketches.iter_mut().zip(&mut self.block) {
-            s.absorb(b, iterations);
+    /// Adds the block sketches' counts to the sketches, emptying them.
+    fn absorb(&mut self) {
+        if self.pending == 0 {
+            return;
         }
+        for (s, b) in self.sketches.iter_mut().zip(&mut self.block) {
+            s.absorb(b, self.pending);
+        }
+        self.pending = 0;
+    }
+
+    /// Notes a block of `iterations` counted (one value per band each),
+    /// absorbing them once another whole block might overflow a 16-bit
+    /// count: every 15 blocks of 4,096, not every block, since an absorb
+    /// passes over every bucket of all 216 bands. Counts are integers, so
+    /// when they are absorbed never changes the sketches.
+    fn counted(&mut self, iterations: u64) {
+        self.pending += iterations;
+        if self.pending + BLOCK > BlockSketch::MAX_VALUES {
+            self.absorb();
+        }
+    }
+
+    /// The sketches, every count absorbed.
+    fn into_sketches(mut self) -> Vec<Sketch> {
+        self.absorb();
+        self.sketches
     }
 }
 
@@ -931,8 +956,8 @@ fn run_with<W: Watch>(
                                 &mut own.block,
                                 watch,
                             );
-                            own.absorb(out.records.npv.len() as u64);
-                            out.sketches = Some(own.sketches);
+                            own.counted(out.records.npv.len() as u64);
+                            out.sketches = Some(own.into_sketches());
                             out
                         } else {
                             let worker = rayon::current_thread_index().unwrap_or(0) % workers;
@@ -948,7 +973,7 @@ fn run_with<W: Watch>(
                                 &mut bands.block,
                                 watch,
                             );
-                            bands.absorb(out.records.npv.len() as u64);
+                            bands.counted(out.records.npv.len() as u64);
                             out
                         };
                         progress(out.records.npv.len() as u64);
@@ -985,7 +1010,7 @@ fn run_with<W: Watch>(
         let mut sets = sketch_sets.into_iter().map(|m| {
             m.into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .sketches
+                .into_sketches()
         });
         let mut sketches = sets
             .next()

@@ -193,17 +193,19 @@ impl Count for Sketch {
     }
 }
 
-/// One block's counts, in 16 bits, for a [`Sketch`] to absorb.
+/// Counts of up to [`BlockSketch::MAX_VALUES`] values (a few blocks'), in
+/// 16 bits, for a [`Sketch`] to absorb.
 ///
 /// A worker counts 216 values per iteration (6 indicators x 36 months),
 /// each into another sketch's buckets: with 32-bit counts those buckets
-/// outgrow a core's L2 cache, and nearly every count misses it. A block of
-/// at most [`BlockSketch::MAX_VALUES`] values fits 16-bit counts, which
-/// halve the memory touched at random; the worker's sketches then absorb
-/// them once per block, in one sequential pass. Counts are integers, so
-/// the sketch ends up exactly as if every value were inserted into it.
+/// outgrow a core's L2 cache, and nearly every count misses it. Up to
+/// [`BlockSketch::MAX_VALUES`] values fit 16-bit counts, which halve the
+/// memory touched at random; the worker's sketches then absorb them
+/// before they could overflow, in one sequential pass. Counts are
+/// integers, so the sketch ends up exactly as if every value were
+/// inserted into it.
 ///
-/// A block counts neither its values nor its zeros: every band of a block
+/// A block sketch counts neither its values nor its zeros: every band
 /// counts one value per iteration, so [`Sketch::absorb`] is told how many,
 /// and the zeros are those not in a bucket. That leaves one memory write
 /// per value, where there were three.
