@@ -676,6 +676,22 @@ impl BlockDraws {
         }
     }
 
+    /// Rows `from..to` of the inputs, row after row (`tile[(r - from) * n
+    /// + j]` is input j of row r, for n inputs).
+    fn fill_tile(&self, from: usize, to: usize, tile: &mut [f64]) {
+        let n = self.inputs.len();
+        for (j, column) in self.inputs.iter().enumerate() {
+            for (k, v) in column[from..to].iter().enumerate() {
+                tile[k * n + j] = *v;
+            }
+        }
+    }
+
+    /// Row `r`'s gate uniforms.
+    fn gates_of(&self, r: usize) -> &[f64] {
+        &self.gates[r * self.per_row..(r + 1) * self.per_row]
+    }
+
     pub(crate) fn copy_row(&self, r: usize, x: &mut [f64], gate_u: &mut [f64]) {
         for (slot, column) in x.iter_mut().zip(&self.inputs) {
             *slot = column[r];
@@ -776,8 +792,6 @@ fn simulate_block<W: Watch>(
     let start = block * BLOCK;
     let end = (start + BLOCK).min(opts.iterations);
     let mut ws = Workspace::new(sc);
-    let mut x = vec![0.0; sc.inputs.len()];
-    let mut gate_u = vec![0.0; sc.gate_draws()];
     let mut out = BlockOut {
         records: Records::with_capacity((end - start) as usize, sc.checkpoints.len()),
         funnel: Funnel::new(sc.stages.len()),
@@ -801,22 +815,37 @@ fn simulate_block<W: Watch>(
             .map(|&j| draws.inputs[j].clone())
             .collect();
     }
-    for r in 0..(end - start) as usize {
-        draws.copy_row(r, &mut x, &mut gate_u);
-        model::simulate_pinned(sc, &x, &gate_u, watch.pins(), 0.0, &mut ws);
-        out.records.push(&ws.outcome);
-        let paid = ws.outcome.payback.unwrap_or(f64::INFINITY) <= target;
-        out.records
-            .keep_checkpoints(&sc.checkpoints, &ws.months, paid);
-        out.funnel.add(&ws.outcome);
-        out.monthly.add(&ws.months, sketches);
-        watch.see(&mut out.watched, &x, &ws);
-        if let Some(sink) = sink {
-            sink.encode_row(&mut out.encoded, start + r as u64 + 1, &x, &ws.outcome);
+    // The draws are kept input by input. Read a row at a time, each of the
+    // 40-odd inputs' cache lines was loaded again for every row (the
+    // iteration between evicts them); a tile of rows turned row by row
+    // loads each line once.
+    let n = sc.inputs.len();
+    let rows = (end - start) as usize;
+    let mut tile = vec![0.0; ROW_TILE * n];
+    for from in (0..rows).step_by(ROW_TILE) {
+        let to = (from + ROW_TILE).min(rows);
+        draws.fill_tile(from, to, &mut tile);
+        for r in from..to {
+            let x = &tile[(r - from) * n..(r - from + 1) * n];
+            model::simulate_pinned(sc, x, draws.gates_of(r), watch.pins(), 0.0, &mut ws);
+            out.records.push(&ws.outcome);
+            let paid = ws.outcome.payback.unwrap_or(f64::INFINITY) <= target;
+            out.records
+                .keep_checkpoints(&sc.checkpoints, &ws.months, paid);
+            out.funnel.add(&ws.outcome);
+            out.monthly.add(&ws.months, sketches);
+            watch.see(&mut out.watched, x, &ws);
+            if let Some(sink) = sink {
+                sink.encode_row(&mut out.encoded, start + r as u64 + 1, x, &ws.outcome);
+            }
         }
     }
     out
 }
+
+/// Rows of draws turned from input-major to row-major at a time (32 rows
+/// of about 45 inputs: 11 kB, which stays in the L1 cache).
+const ROW_TILE: usize = 32;
 
 /// Runs the simulation. Each finished block goes to `sink`, when given, in
 /// block order; `progress` hears how many iterations each finished block
