@@ -607,8 +607,10 @@ fn spread_uniforms(sampling: Sampling, seed: u64, start: u64, end: u64, d: u64) 
 /// block's rows (Iman-Conover, per block of [`BLOCK`] iterations, so the
 /// result does not depend on the thread count).
 pub(crate) struct BlockDraws {
-    /// `inputs[j][r]`: input j of the block's row r.
+    /// `inputs[j][r]`: input j of the block's row r; empty for a fixed
+    /// input, whose value is `fixed[j]` in every row.
     inputs: Vec<Vec<f64>>,
+    fixed: Vec<Option<f64>>,
     /// `gates[r * per_row + g]`.
     gates: Vec<f64>,
     per_row: usize,
@@ -626,7 +628,7 @@ impl BlockDraws {
             .map(|j| {
                 let input = &sc.inputs[j];
                 match opts.sampling {
-                    _ if input.is_fixed() => vec![input.quantile(0.5); (end - start) as usize],
+                    _ if input.is_fixed() => Vec::new(),
                     Sampling::Mc => rows.iter().map(|&row| draw_in_row(input, row, j)).collect(),
                     spread => spread_uniforms(spread, seed, start, end, j as u64)
                         .into_iter()
@@ -671,16 +673,37 @@ impl BlockDraws {
         }
         BlockDraws {
             inputs,
+            fixed: sc
+                .inputs
+                .iter()
+                .map(|input| input.is_fixed().then(|| input.quantile(0.5)))
+                .collect(),
             gates,
             per_row,
         }
     }
 
-    /// Rows `from..to` of the inputs, row after row (`tile[(r - from) * n
-    /// + j]` is input j of row r, for n inputs).
+    /// A tile of [`ROW_TILE`] rows of n inputs, row after row, holding the
+    /// fixed inputs' values (which [`BlockDraws::fill_tile`] leaves).
+    fn tile(&self) -> Vec<f64> {
+        let n = self.inputs.len();
+        let mut tile = vec![0.0; ROW_TILE * n];
+        for row in tile.chunks_exact_mut(n.max(1)) {
+            for (slot, fixed) in row.iter_mut().zip(&self.fixed) {
+                *slot = fixed.unwrap_or(0.0);
+            }
+        }
+        tile
+    }
+
+    /// Rows `from..to` of the drawn inputs into a [`BlockDraws::tile`]
+    /// (`tile[(r - from) * n + j]` is input j of row r, for n inputs).
     fn fill_tile(&self, from: usize, to: usize, tile: &mut [f64]) {
         let n = self.inputs.len();
         for (j, column) in self.inputs.iter().enumerate() {
+            if column.is_empty() {
+                continue; // fixed
+            }
             for (k, v) in column[from..to].iter().enumerate() {
                 tile[k * n + j] = *v;
             }
@@ -693,8 +716,8 @@ impl BlockDraws {
     }
 
     pub(crate) fn copy_row(&self, r: usize, x: &mut [f64], gate_u: &mut [f64]) {
-        for (slot, column) in x.iter_mut().zip(&self.inputs) {
-            *slot = column[r];
+        for ((slot, column), fixed) in x.iter_mut().zip(&self.inputs).zip(&self.fixed) {
+            *slot = fixed.unwrap_or_else(|| column[r]);
         }
         gate_u.copy_from_slice(&self.gates[r * self.per_row..(r + 1) * self.per_row]);
     }
@@ -821,7 +844,7 @@ fn simulate_block<W: Watch>(
     // loads each line once.
     let n = sc.inputs.len();
     let rows = (end - start) as usize;
-    let mut tile = vec![0.0; ROW_TILE * n];
+    let mut tile = draws.tile();
     for from in (0..rows).step_by(ROW_TILE) {
         let to = (from + ROW_TILE).min(rows);
         draws.fill_tile(from, to, &mut tile);
