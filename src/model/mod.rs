@@ -92,6 +92,9 @@ pub struct Workspace {
     cohorts: Vec<Cohort>,
     /// `lagged[b][m - 1] = A(m - lag_b)` for each benefit stream.
     lagged: Vec<Vec<f64>>,
+    /// The last annual discount rate's bits and its monthly factor: the
+    /// rate is most often a fixed value, and its `powf` was 1-2% of a run.
+    discount: (u64, f64),
 }
 
 impl Workspace {
@@ -120,6 +123,7 @@ impl Workspace {
             one_offs: Vec::new(),
             cohorts: Vec::new(),
             lagged: vec![vec![0.0; h]; sc.benefits.len()],
+            discount: (f64::NAN.to_bits(), f64::NAN),
         }
     }
 }
@@ -321,7 +325,11 @@ pub fn simulate_pinned(
     }
     let per_user = x[sc.costs.run_per_active_user_month] * overrun;
     let onboarding = x[sc.costs.onboarding_per_new_user] * overrun;
-    let monthly_discount = (1.0 + x[sc.discount_rate]).powf(-1.0 / 12.0);
+    let rate = x[sc.discount_rate];
+    if rate.to_bits() != ws.discount.0 {
+        ws.discount = (rate.to_bits(), (1.0 + rate).powf(-1.0 / 12.0));
+    }
+    let monthly_discount = ws.discount.1;
     adoption.fill(0.0, &mut m.active);
     for i in 0..h {
         m.benefits[i] = 0.0;
