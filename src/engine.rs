@@ -700,9 +700,9 @@ impl BlockDraws {
     /// (`tile[(r - from) * n + j]` is input j of row r, for n inputs).
     fn fill_tile(&self, from: usize, to: usize, tile: &mut [f64]) {
         let n = self.inputs.len();
-        for (j, column) in self.inputs.iter().enumerate() {
-            if column.is_empty() {
-                continue; // fixed
+        for (j, (column, fixed)) in self.inputs.iter().zip(&self.fixed).enumerate() {
+            if fixed.is_some() {
+                continue; // in the tile already
             }
             for (k, v) in column[from..to].iter().enumerate() {
                 tile[k * n + j] = *v;
@@ -719,7 +719,7 @@ impl BlockDraws {
         for ((slot, column), fixed) in x.iter_mut().zip(&self.inputs).zip(&self.fixed) {
             *slot = fixed.unwrap_or_else(|| column[r]);
         }
-        gate_u.copy_from_slice(&self.gates[r * self.per_row..(r + 1) * self.per_row]);
+        gate_u.copy_from_slice(self.gates_of(r));
     }
 }
 
