@@ -730,19 +730,92 @@ impl BlockDraws {
 /// iteration is simulated (its results still in cache), so that turning
 /// rows into bytes stays parallel; [`BlockSink::consume`] then receives
 /// each block's bytes strictly in block order, and only for the blocks the
-/// run keeps, on one worker at a time while the others simulate the next
-/// round of blocks (so writing the file overlaps the simulation instead of
-/// following it).
+/// run keeps, on one worker at a time while the others simulate (so
+/// writing the file overlaps the simulation instead of following it). A
+/// run that cannot stop early hands each block over as soon as the blocks
+/// before it are written (`InOrder`); one that may stop, once the
+/// merge has kept it.
 pub trait BlockSink: Send + Sync {
     /// Appends the bytes of one iteration to its block's: `iteration` is
     /// 1-based, `x` holds every input of [`Scenario::inputs`] (fixed ones
     /// too), `o` its results.
     fn encode_row(&self, out: &mut Vec<u8>, iteration: u64, x: &[f64], o: &Outcome);
 
+    /// An empty buffer for a block of `rows` rows' bytes, with room enough
+    /// for them: a sink may hand back one that [`BlockSink::consume`] has
+    /// written and emptied, its memory already mapped.
+    fn buffer(&self, rows: usize) -> Vec<u8>;
+
     /// Takes the bytes of the next block, in block order. Never called
     /// from two threads at once, but possibly while `encode_row` runs on
     /// others: hence `&self`, the writer behind a lock.
     fn consume(&self, bytes: Vec<u8>) -> io::Result<()>;
+}
+
+/// Hands finished blocks' bytes to a sink in block order as soon as they
+/// can go: a block waits only for the blocks before it, which workers
+/// taking blocks in order finish at about the same time. Its rows are then
+/// written while still in cache, and the file is complete when the last
+/// block is, instead of a round of blocks later.
+struct InOrder<'a> {
+    sink: &'a dyn BlockSink,
+    state: Mutex<Streaming>,
+}
+
+#[derive(Default)]
+struct Streaming {
+    /// The next block to write.
+    next: u64,
+    /// Finished blocks waiting for an earlier one.
+    ready: std::collections::BTreeMap<u64, Vec<u8>>,
+    /// Whether a thread is writing (it writes every block that is ready).
+    writing: bool,
+    /// The first write that failed: nothing is written after it.
+    failed: Option<io::Error>,
+}
+
+impl InOrder<'_> {
+    /// Takes block `block`'s bytes and writes whatever is next in order.
+    fn put(&self, block: u64, bytes: Vec<u8>) {
+        let lock = || self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = lock();
+        state.ready.insert(block, bytes);
+        if state.writing {
+            return; // the thread writing will write it, in its turn
+        }
+        state.writing = true;
+        loop {
+            let next = state.next;
+            let Some(bytes) = state.ready.remove(&next) else {
+                state.writing = false;
+                return;
+            };
+            state.next += 1;
+            if state.failed.is_some() {
+                continue;
+            }
+            drop(state);
+            let written = self.sink.consume(bytes);
+            state = lock();
+            if let Err(e) = written {
+                state.failed = Some(e);
+            }
+        }
+    }
+
+    /// The first write that failed, if any.
+    fn failure(&self) -> io::Result<()> {
+        match self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failed
+            .take()
+        {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The run's result as blocks are merged into it, in block order.
@@ -762,6 +835,7 @@ impl<W: Watch> Merging<'_, '_, W> {
     fn take(&mut self, outs: Vec<BlockOut<W::Block>>) {
         for out in outs {
             let BlockOut {
+                block: _,
                 mut records,
                 funnel,
                 monthly,
@@ -791,6 +865,9 @@ impl<W: Watch> Merging<'_, '_, W> {
 }
 
 struct BlockOut<B> {
+    /// Which block this is (workers take blocks as they come free, so a
+    /// round's blocks finish in any order).
+    block: u64,
     records: Records,
     funnel: Funnel,
     monthly: Monthly,
@@ -816,6 +893,7 @@ fn simulate_block<W: Watch>(
     let end = (start + BLOCK).min(opts.iterations);
     let mut ws = Workspace::new(sc);
     let mut out = BlockOut {
+        block,
         records: Records::with_capacity((end - start) as usize, sc.checkpoints.len()),
         funnel: Funnel::new(sc.stages.len()),
         monthly: Monthly::new(sc.horizon_months),
@@ -823,10 +901,8 @@ fn simulate_block<W: Watch>(
         sketches: None,
         watched: watch.block(start, end),
     };
-    if sink.is_some() {
-        // about 48 fields of up to 20 bytes per row: room enough that the
-        // buffer never grows (and copies itself) on the way
-        out.encoded = Vec::with_capacity((end - start) as usize * 1024);
+    if let Some(sink) = sink {
+        out.encoded = sink.buffer((end - start) as usize);
     }
     // "pays back" for the on-track figures: within the target (MODEL.md 9)
     let target = crate::ontrack::target_months(sc.horizon_months) as f64;
@@ -973,11 +1049,17 @@ fn run_with<W: Watch>(
         };
         let stoppable = enough.is_some();
         let encoder = sink.as_deref();
+        // A run that may stop writes a block only once it is known to be
+        // kept, after merging; any other writes each block as it finishes.
+        let streaming = encoder.filter(|_| !stoppable).map(|sink| InOrder {
+            sink,
+            state: Mutex::new(Streaming::default()),
+        });
         let mut merging: Merging<'_, '_, W> = Merging {
             result,
             kept_sketches: new_sketches(sc.horizon_months),
             pending: Vec::new(),
-            keep_bytes: encoder.is_some(),
+            keep_bytes: encoder.is_some() && stoppable,
             stopped: false,
             enough: enough.as_deref_mut(),
         };
@@ -993,11 +1075,15 @@ fn run_with<W: Watch>(
         };
         while first < n_blocks && !merging.stopped {
             let last = (first + per_round).min(n_blocks);
+            // Workers take the round's blocks in order, one at a time, so
+            // that the blocks in flight are always the next few.
+            let taken = std::sync::atomic::AtomicU64::new(first);
             let simulate = || -> Vec<BlockOut<W::Block>> {
-                (first..last)
+                let mut outs: Vec<BlockOut<W::Block>> = (first..last)
                     .into_par_iter()
-                    .map(|b| {
-                        let out = if stoppable {
+                    .map(|_| {
+                        let b = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let mut out = if stoppable {
                             let mut own = Bands::new(sc.horizon_months);
                             let mut out = simulate_block(
                                 sc,
@@ -1029,9 +1115,14 @@ fn run_with<W: Watch>(
                             out
                         };
                         progress(out.records.npv.len() as u64);
+                        if let Some(streaming) = &streaming {
+                            streaming.put(b, std::mem::take(&mut out.encoded));
+                        }
                         out
                     })
-                    .collect()
+                    .collect();
+                outs.sort_unstable_by_key(|out| out.block);
+                outs
             };
             // The serial work (merging a round's blocks in block order,
             // writing their bytes) runs while the next round simulates;
@@ -1044,6 +1135,9 @@ fn run_with<W: Watch>(
             };
             let (outs, written) = rayon::join(simulate, serial);
             written?;
+            if let Some(streaming) = &streaming {
+                streaming.failure()?;
+            }
             if stoppable {
                 merging.take(outs);
             } else {
@@ -1090,6 +1184,84 @@ fn run_with<W: Watch>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sink that keeps each row's iteration number (8 bytes) and fails
+    /// the write of block `fail_at`, if given.
+    struct Numbers {
+        written: Mutex<Vec<u64>>,
+        blocks: Mutex<u64>,
+        fail_at: Option<u64>,
+    }
+
+    impl BlockSink for Numbers {
+        fn encode_row(&self, out: &mut Vec<u8>, iteration: u64, _: &[f64], _: &Outcome) {
+            out.extend_from_slice(&iteration.to_le_bytes());
+        }
+
+        fn consume(&self, bytes: Vec<u8>) -> io::Result<()> {
+            let mut blocks = self.blocks.lock().unwrap();
+            if Some(*blocks) == self.fail_at {
+                return Err(io::Error::other(format!("disk full at block {}", *blocks)));
+            }
+            *blocks += 1;
+            let mut written = self.written.lock().unwrap();
+            written.extend(
+                bytes
+                    .chunks(8)
+                    .map(|c| u64::from_le_bytes(c.try_into().unwrap())),
+            );
+            Ok(())
+        }
+
+        fn buffer(&self, rows: usize) -> Vec<u8> {
+            Vec::with_capacity(rows * 8)
+        }
+    }
+
+    fn streamed(
+        threads: usize,
+        iterations: u64,
+        fail_at: Option<u64>,
+    ) -> (io::Result<u64>, Vec<u64>) {
+        let sc = Scenario::from_toml(crate::scenario::EXAMPLE_TOML, "example.toml").unwrap();
+        let opts = RunOptions {
+            iterations,
+            seed: 3,
+            threads: Some(threads),
+            sampling: Sampling::Mc,
+        };
+        let mut sink = Numbers {
+            written: Mutex::new(Vec::new()),
+            blocks: Mutex::new(0),
+            fail_at,
+        };
+        let result = run(&sc, &opts, Some(&mut sink), &|_| {}).map(|r| r.iterations);
+        (result, sink.written.into_inner().unwrap())
+    }
+
+    /// Blocks finish in any order across the workers, and a block's bytes
+    /// are written as soon as those before it are: the sink still sees
+    /// every row once, in iteration order, on any thread count (a run of
+    /// 2.5 rounds of blocks, the last one short).
+    #[test]
+    fn streamed_blocks_reach_the_sink_in_order() {
+        let n = BLOCK * BLOCKS_PER_ROUND * 5 / 2 + 17;
+        for threads in [1, 2, 5] {
+            let (result, written) = streamed(threads, n, None);
+            assert_eq!(result.unwrap(), n);
+            assert!(written.iter().copied().eq(1..=n), "{threads} threads");
+        }
+    }
+
+    /// A write that fails ends the run with its error, and nothing after
+    /// the failed block is written.
+    #[test]
+    fn a_failed_write_ends_the_run_with_its_error() {
+        let (result, written) = streamed(2, BLOCK * BLOCKS_PER_ROUND * 2, Some(3));
+        let e = result.unwrap_err();
+        assert_eq!(e.to_string(), "disk full at block 3");
+        assert!(written.iter().copied().eq(1..=3 * BLOCK));
+    }
 
     /// Drawing a block input by input gives exactly the draws of each
     /// iteration drawn on its own.
